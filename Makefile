@@ -1,0 +1,46 @@
+# calsnack — `make run` serves the embedded stack, `make test` runs everything CI runs.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+
+.PHONY: run test lint typecheck unit layer synth bench clean
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/calsnack serve
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy layers/calsnack/python/calsnack lambdas infra app.py
+
+unit: $(STAMP)
+	$(VENV)/bin/pytest -n 2 -q
+
+test: lint typecheck unit
+
+# The Lambda layer: the package plus its runtime requirements, as Lambda expects (python/...).
+layer: $(STAMP)
+	rm -rf build/layer && mkdir -p build/layer/python
+	$(PY) -m pip install --quiet --target build/layer/python -r layers/calsnack/requirements.txt \
+		--platform manylinux2014_aarch64 --only-binary=:all: --python-version 3.12
+	cp -r layers/calsnack/python/calsnack build/layer/python/
+
+synth: $(STAMP)
+	$(VENV)/bin/python app.py
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf build cdk.out .pytest_cache .mypy_cache .ruff_cache

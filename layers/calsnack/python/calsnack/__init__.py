@@ -1,0 +1,1 @@
+"""calsnack: calendar invitations at industrial scale (the shared domain layer)."""

@@ -1,0 +1,1 @@
+"""Implementations of `calsnack.ports`: `aws` for Lambda, `embedded` for `calsnack serve`."""

@@ -1,0 +1,778 @@
+"""The store port on one DynamoDB table: events, attendees, ledger markers and batch progress.
+
+docs/data-model.md explains the keys and why they are so; the contract suite
+(tests/contract) holds this class to the behaviour of the embedded `SqliteStore`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import itertools
+import json
+import math
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import fields
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, TypeAlias
+
+from botocore.exceptions import ClientError
+
+from calsnack.adapters.aws.retry import ATTEMPTS, pause
+from calsnack.domain.model import (
+    Answer,
+    Attendee,
+    BatchStatus,
+    Channel,
+    Counts,
+    Delivery,
+    Event,
+    EventStatus,
+    Method,
+    PartStat,
+    RowError,
+    Source,
+    normalize_address,
+)
+from calsnack.ports import Conflict
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import (
+        AttributeValueTypeDef,
+        QueryInputTypeDef,
+        QueryOutputTypeDef,
+        TransactWriteItemTypeDef,
+        WriteRequestUnionTypeDef,
+    )
+
+    Item: TypeAlias = dict[str, AttributeValueTypeDef]
+
+#: Partition keys one event's attendees are spread over: a million attendees of one event
+#: are ~31k items a partition key, far below a partition's 1000 writes per second at send rate.
+ATTENDEE_SHARDS = 32
+#: Partition keys one batch's progress counters are spread over, so concurrent workers rarely
+#: meet on one counter item (a transaction that meets another fails with TransactionConflict).
+BATCH_SHARDS = 16
+#: How long ledger and chunk markers live: longer than any redelivery (SQS keeps a message 14 days).
+MARKER_TTL = timedelta(days=30)
+#: One stored part of refused rows stays well below DynamoDB's 400 KB item limit.
+_ERROR_PART_BYTES = 300_000
+#: The most items one attendee query asks for (DynamoDB stops at 1 MB, ~6000 attendees, anyway).
+_MAX_READ = 2000
+_CONDITION_FAILED = "ConditionalCheckFailedException"
+_RETRYABLE_CANCELLATIONS = frozenset(
+    {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+)
+
+
+def shard_of(text: str, shards: int) -> int:
+    """A well-mixed hash: CRC32's low bits take few values over addresses that differ in a digit."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big") % shards
+
+
+def attendee_shard(email: str) -> int:
+    return shard_of(email, ATTENDEE_SHARDS)
+
+
+def attendee_pk(event_key: str, shard: int) -> str:
+    return f"EVT#{event_key}#A{shard:02d}"
+
+
+def _event_pk(key: str) -> str:
+    return f"EVT#{key}"
+
+
+def _batch_pk(batch_id: str) -> str:
+    return f"BATCH#{batch_id}"
+
+
+def _batch_shard_pk(batch_id: str, shard: int) -> str:
+    return f"BATCH#{batch_id}#{shard:02d}"
+
+
+def _s(value: str) -> AttributeValueTypeDef:
+    return {"S": value}
+
+
+def _n(value: int) -> AttributeValueTypeDef:
+    return {"N": str(value)}
+
+
+def _b(value: bool) -> AttributeValueTypeDef:
+    return {"BOOL": value}
+
+
+def _key(pk: str, sk: str) -> Item:
+    return {"pk": _s(pk), "sk": _s(sk)}
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _instant(value: datetime) -> str:
+    """Fixed-width UTC text, so DynamoDB's string comparison in a condition compares instants."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+def _resume(request: QueryInputTypeDef, start: Item) -> QueryInputTypeDef:
+    """The same query, continued from where DynamoDB stopped (it returns at most 1 MB a call)."""
+    resumed = request.copy()
+    resumed["ExclusiveStartKey"] = start
+    return resumed
+
+
+def _expires() -> AttributeValueTypeDef:
+    return _n(int(time.time() + MARKER_TTL.total_seconds()))
+
+
+# -- events ---------------------------------------------------------------------------------
+
+
+def event_item(event: Event) -> Item:
+    """Every field as its own attribute (readable in the console and in stream images)."""
+    organizer = normalize_address(event.organizer)
+    item: Item = {
+        **_key(_event_pk(event.key), "EVENT"),
+        "gsi1pk": _s(f"ORG#{organizer}"),
+        "gsi1sk": _s(event.event_id),
+        "gsi2pk": _s(f"DOM#{event.organizer_domain}"),
+        "gsi2sk": _s(f"{event.event_id}#{organizer}"),
+    }
+    for f in fields(Event):
+        value = getattr(event, f.name)
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            item[f.name] = _b(value)
+        elif isinstance(value, int):
+            item[f.name] = _n(value)
+        elif isinstance(value, datetime):
+            item[f.name] = _s(value.isoformat())
+        else:
+            item[f.name] = _s(str(value))
+    return item
+
+
+def _str(item: Item, name: str) -> str:
+    return item[name]["S"]
+
+
+def _int(item: Item, name: str) -> int:
+    return int(item[name]["N"])
+
+
+def _datetime(item: Item, name: str) -> datetime | None:
+    value = item.get(name)
+    return datetime.fromisoformat(value["S"]) if value is not None else None
+
+
+def event_from_item(item: Item) -> Event:
+    return Event(
+        key=_str(item, "key"),
+        organizer=_str(item, "organizer"),
+        event_id=_str(item, "event_id"),
+        uid=_str(item, "uid"),
+        source=Source(_str(item, "source")),
+        organizer_name=_str(item, "organizer_name"),
+        summary=_str(item, "summary"),
+        start=datetime.fromisoformat(_str(item, "start")),
+        end=datetime.fromisoformat(_str(item, "end")),
+        timezone=_str(item, "timezone"),
+        all_day=item["all_day"]["BOOL"],
+        calendar=_str(item, "calendar"),
+        location=_str(item, "location"),
+        description=_str(item, "description"),
+        meeting_url=_str(item, "meeting_url"),
+        status=EventStatus(_str(item, "status")),
+        sequence=_int(item, "sequence"),
+        origin_sequence=_int(item, "origin_sequence"),
+        origin_stamp=_datetime(item, "origin_stamp"),
+        applied_row=_str(item, "applied_row"),
+        snack_sent=item["snack_sent"]["BOOL"],
+        created_at=_datetime(item, "created_at"),
+        updated_at=_datetime(item, "updated_at"),
+        version=_int(item, "version"),
+    )
+
+
+def _sorted_events(items: Iterable[Item]) -> list[Event]:
+    return sorted(
+        (event_from_item(i) for i in items), key=lambda e: (normalize_address(e.organizer), e.event_id)
+    )
+
+
+# -- attendees ------------------------------------------------------------------------------
+
+
+def _attendee(item: Item) -> Attendee:
+    answered_at = item.get("answered_at")
+    channel = item.get("channel")
+    invited = item.get("invited_sequence")
+    cancel_sent = item.get("cancel_sent")
+    return Attendee(
+        email=_str(item, "sk"),
+        partstat=PartStat(_str(item, "partstat")),
+        answered_at=datetime.fromisoformat(answered_at["S"]) if answered_at else None,
+        channel=Channel(channel["S"]) if channel else None,
+        invited_sequence=int(invited["N"]) if invited else None,
+        cancel_sent=cancel_sent["BOOL"] if cancel_sent else False,
+    )
+
+
+# -- batches --------------------------------------------------------------------------------
+
+
+def _error_parts(errors: Sequence[RowError]) -> list[str]:
+    """Refused rows as JSON texts of bounded size: one chunk's (or file's) refusals in few items."""
+    parts: list[str] = []
+    current: list[str] = []
+    size = 0
+    for e in errors:
+        encoded = json.dumps([e.row, e.column, e.reason, list(e.cells)], ensure_ascii=False)
+        if current and size + len(encoded.encode()) > _ERROR_PART_BYTES:
+            parts.append(f"[{','.join(current)}]")
+            current, size = [], 0
+        current.append(encoded)
+        size += len(encoded.encode()) + 1
+    if current:
+        parts.append(f"[{','.join(current)}]")
+    return parts
+
+
+def _errors_from(text: str) -> list[RowError]:
+    return [RowError(row, column, reason, tuple(cells)) for row, column, reason, cells in json.loads(text)]
+
+
+def _first_per_row(errors: Iterable[RowError]) -> list[RowError]:
+    """One refusal a row (the first), ordered by row, as the report lists them."""
+    by_row: dict[int, RowError] = {}
+    for e in errors:
+        by_row.setdefault(e.row, e)
+    return [by_row[row] for row in sorted(by_row)]
+
+
+_COUNTERS = ("rows_applied", "rows_refused", "invitations_queued", "invitations_sent", "invitations_failed")
+
+
+def _batch_status(batch_id: str, status: Item, totals: Iterable[Item], errors: list[RowError]) -> BatchStatus:
+    sums = dict.fromkeys(_COUNTERS, 0)
+    for item in totals:
+        for name in _COUNTERS:
+            if name in item:
+                sums[name] += _int(item, name)
+    return BatchStatus(
+        batch_id=batch_id,
+        sender=_str(status, "sender"),
+        domain=_str(status, "domain"),
+        message_id=_str(status, "message_id"),
+        rows_total=_int(status, "rows_total"),
+        rows_applied=sums["rows_applied"],
+        rows_refused=_int(status, "parse_refused") + sums["rows_refused"],
+        invitations_queued=sums["invitations_queued"],
+        invitations_sent=sums["invitations_sent"],
+        invitations_failed=sums["invitations_failed"],
+        parsed=status["parsed"]["BOOL"],
+        reported=status["reported"]["BOOL"],
+        created_at=_datetime(status, "created_at"),
+        header=tuple(name["S"] for name in status["header"]["L"]),
+        errors=errors,
+    )
+
+
+class DynamoStore:
+    """Implements `calsnack.ports.Store` on one table (keys pk/sk, GSIs gsi1 and gsi2, TTL `ttl`).
+
+    Reads are strongly consistent wherever the base table allows: workers act on what they
+    read (who is invited, whether a batch is complete), and the doubled read cost is small
+    next to the writes.
+    """
+
+    def __init__(self, table: str, client: DynamoDBClient) -> None:
+        self.table = table
+        self.client = client
+        # Shard fan-out (paging, counting, batch totals) and per-delivery updates run in parallel.
+        self._pool = ThreadPoolExecutor(max_workers=ATTENDEE_SHARDS, thread_name_prefix="dynamostore")
+
+    # -- events ------------------------------------------------------------------------------
+    def get_event(self, key: str) -> Event | None:
+        item = self.client.get_item(
+            TableName=self.table, Key=_key(_event_pk(key), "EVENT"), ConsistentRead=True
+        ).get("Item")
+        return event_from_item(item) if item else None
+
+    def put_event(self, event: Event) -> Event:
+        stored = event.revised(version=event.version + 1)
+        try:
+            if event.version == 0:
+                self._put_lookup(stored)
+                self.client.put_item(
+                    TableName=self.table,
+                    Item=event_item(stored),
+                    ConditionExpression="attribute_not_exists(pk)",
+                )
+            else:
+                self.client.put_item(
+                    TableName=self.table,
+                    Item=event_item(stored),
+                    ConditionExpression="version = :v",
+                    ExpressionAttributeValues={":v": _n(event.version)},
+                )
+        except ClientError as exc:
+            if _code(exc) == _CONDITION_FAILED:
+                raise Conflict(f"event {event.key} changed since version {event.version}") from exc
+            raise
+        return stored
+
+    def _put_lookup(self, event: Event) -> None:
+        """The (domain, event id) → key item `find_by_event_id` reads with a consistent query.
+
+        A GSI would lag: a CSV's UPDATE row may follow its CREATE row by milliseconds. The
+        lookup is written before the event, so a visible event always has one; a lookup
+        whose event write then lost a race points at that event anyway.
+        """
+        self.client.put_item(
+            TableName=self.table,
+            Item={
+                **_key(f"DOM#{event.organizer_domain}#EID#{event.event_id}", event.key),
+                "organizer": _s(normalize_address(event.organizer)),
+            },
+        )
+
+    def events_by_organizer(self, organizer: str) -> list[Event]:
+        keys = self._index_keys("gsi1", "gsi1pk", f"ORG#{normalize_address(organizer)}")
+        return _sorted_events(self._get_items(keys))
+
+    def events_by_domain(self, domain: str) -> list[Event]:
+        keys = self._index_keys("gsi2", "gsi2pk", f"DOM#{domain.lower()}")
+        return _sorted_events(self._get_items(keys))
+
+    def find_by_event_id(self, domain: str, event_id: str) -> list[Event]:
+        lookups = self._query_all(
+            {
+                "TableName": self.table,
+                "KeyConditionExpression": "pk = :pk",
+                "ExpressionAttributeValues": {":pk": _s(f"DOM#{domain.lower()}#EID#{event_id}")},
+                "ConsistentRead": True,
+            }
+        )
+        keys = [_key(_event_pk(_str(i, "sk")), "EVENT") for i in lookups]
+        return _sorted_events(self._get_items(keys))
+
+    def _index_keys(self, index: str, attribute: str, value: str) -> list[Item]:
+        items = self._query_all(
+            {
+                "TableName": self.table,
+                "IndexName": index,
+                "KeyConditionExpression": f"{attribute} = :v",
+                "ExpressionAttributeValues": {":v": _s(value)},
+            }
+        )
+        return [{"pk": i["pk"], "sk": i["sk"]} for i in items]
+
+    # -- attendees ---------------------------------------------------------------------------
+    def get_attendees(self, event_key: str, emails: Iterable[str]) -> dict[str, Attendee]:
+        wanted = {normalize_address(e) for e in emails}
+        keys = [_key(attendee_pk(event_key, attendee_shard(e)), e) for e in sorted(wanted)]
+        return {a.email: a for a in map(_attendee, self._get_items(keys))}
+
+    def record_answer(self, event_key: str, answer: Answer) -> bool:
+        email = normalize_address(answer.email)
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key=_key(attendee_pk(event_key, attendee_shard(email)), email),
+                UpdateExpression="SET partstat = :p, answered_at = :at, channel = :c",
+                ConditionExpression="attribute_not_exists(answered_at) OR answered_at < :at",
+                ExpressionAttributeValues={
+                    ":p": _s(answer.partstat.value),
+                    ":at": _s(_instant(answer.at)),
+                    ":c": _s(answer.channel.value),
+                },
+            )
+        except ClientError as exc:
+            if _code(exc) == _CONDITION_FAILED:
+                return False
+            raise
+        return True
+
+    def record_sent(self, deliveries: Sequence[Delivery]) -> None:
+        # One conditional UpdateItem each (BatchWriteItem has no conditions), in parallel.
+        for _ in self._pool.map(self._record_one, deliveries):
+            pass
+
+    def _record_one(self, delivery: Delivery) -> None:
+        email = normalize_address(delivery.email)
+        key = _key(attendee_pk(delivery.event_key, attendee_shard(email)), email)
+        if delivery.method is Method.CANCEL:
+            self.client.update_item(
+                TableName=self.table,
+                Key=key,
+                UpdateExpression="SET cancel_sent = :t, partstat = if_not_exists(partstat, :na)",
+                ExpressionAttributeValues={":t": _b(True), ":na": _s(PartStat.NEEDS_ACTION.value)},
+            )
+            return
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key=key,
+                UpdateExpression="SET invited_sequence = :seq, partstat = if_not_exists(partstat, :na)",
+                ConditionExpression="attribute_not_exists(invited_sequence) OR invited_sequence < :seq",
+                ExpressionAttributeValues={
+                    ":seq": _n(delivery.sequence),
+                    ":na": _s(PartStat.NEEDS_ACTION.value),
+                },
+            )
+        except ClientError as exc:
+            # Already invited at this revision or a later one: max() keeps the stored value.
+            if _code(exc) != _CONDITION_FAILED:
+                raise
+
+    def attendees(
+        self, event_key: str, partstats: frozenset[PartStat] | None, after: str, limit: int
+    ) -> list[Attendee]:
+        """A k-way merge of the shards, each read in address order just past `after`.
+
+        So the page is exactly the embedded store's (all attendees in address order) and
+        `after`, the last address of the previous page, is all the cursor there is. Each
+        shard is first asked for about twice its share of the page, in parallel; a shard
+        that runs dry before the page is full is read further on demand.
+        """
+        if limit <= 0 or partstats == frozenset():
+            return []
+        page_size = min(limit, 2 * math.ceil(limit / ATTENDEE_SHARDS) + 4)
+        requests = [
+            self._attendee_query(event_key, s, partstats, after, page_size) for s in range(ATTENDEE_SHARDS)
+        ]
+        firsts = list(self._pool.map(lambda r: self.client.query(**r), requests))
+        shards = [self._pages(r, first) for r, first in zip(requests, firsts, strict=True)]
+        merged = heapq.merge(*shards, key=lambda item: item["sk"]["S"])
+        return [_attendee(i) for i in itertools.islice(merged, limit)]
+
+    def _attendee_query(
+        self, event_key: str, shard: int, partstats: frozenset[PartStat] | None, after: str, page_size: int
+    ) -> QueryInputTypeDef:
+        values: Item = {":pk": _s(attendee_pk(event_key, shard))}
+        condition = "pk = :pk"
+        if after:  # a key condition cannot compare with an empty string
+            condition += " AND sk > :after"
+            values[":after"] = _s(after)
+        request: QueryInputTypeDef = {
+            "TableName": self.table,
+            "KeyConditionExpression": condition,
+            "ConsistentRead": True,
+            "Limit": page_size,
+        }
+        if partstats is not None:
+            marks = [f":p{i}" for i in range(len(partstats))]
+            values.update(zip(marks, (_s(p.value) for p in sorted(partstats)), strict=True))
+            request["FilterExpression"] = f"partstat IN ({', '.join(marks)})"
+        request["ExpressionAttributeValues"] = values
+        return request
+
+    def _pages(self, request: QueryInputTypeDef, first: QueryOutputTypeDef) -> Iterator[Item]:
+        """One shard's items from `first` on; each further read asks for twice as many items.
+
+        `Limit` counts items read before the partstat filter: doubling it keeps the number of
+        round trips logarithmic when few attendees match (a fan-out to the Yes/Maybe few).
+        """
+        page = first
+        while True:
+            yield from page["Items"]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return
+            request = _resume(request, start)
+            request["Limit"] = min(2 * request.get("Limit", _MAX_READ), _MAX_READ)
+            page = self.client.query(**request)
+
+    def counts(self, event_key: str) -> Counts:
+        """Counted from the attendee items themselves (docs/data-model.md weighs the options)."""
+        shards = self._pool.map(lambda s: self._count_shard(event_key, s), range(ATTENDEE_SHARDS))
+        total = dict.fromkeys(("invited", "accepted", "tentative", "declined", "needs_action"), 0)
+        for part in shards:
+            for name, n in part.items():
+                total[name] += n
+        return Counts(**total)
+
+    def _count_shard(self, event_key: str, shard: int) -> dict[str, int]:
+        counted = dict.fromkeys(("invited", "accepted", "tentative", "declined", "needs_action"), 0)
+        items = self._query_all(
+            {
+                "TableName": self.table,
+                "KeyConditionExpression": "pk = :pk",
+                "ExpressionAttributeValues": {":pk": _s(attendee_pk(event_key, shard))},
+                "ProjectionExpression": "partstat, invited_sequence",
+                "ConsistentRead": True,
+            }
+        )
+        for item in items:
+            partstat = PartStat(_str(item, "partstat"))
+            if "invited_sequence" in item:
+                counted["invited"] += 1
+                if partstat is PartStat.NEEDS_ACTION:
+                    counted["needs_action"] += 1
+            if partstat is not PartStat.NEEDS_ACTION:
+                counted[partstat.value.lower()] += 1
+        return counted
+
+    # -- ledger ------------------------------------------------------------------------------
+    def done(self, key: str) -> bool:
+        response = self.client.get_item(
+            TableName=self.table,
+            Key=_key(f"DONE#{key}", "DONE"),
+            ConsistentRead=True,
+            ProjectionExpression="pk",
+        )
+        return "Item" in response
+
+    def mark_done(self, key: str) -> bool:
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item={**_key(f"DONE#{key}", "DONE"), "ttl": _expires()},
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if _code(exc) == _CONDITION_FAILED:
+                return False
+            raise
+        return True
+
+    # -- batches -----------------------------------------------------------------------------
+    def create_batch(self, status: BatchStatus) -> None:
+        item: Item = {
+            **_key(_batch_pk(status.batch_id), "STATUS"),
+            "sender": _s(status.sender),
+            "domain": _s(status.domain),
+            "message_id": _s(status.message_id),
+            "rows_total": _n(0),
+            "parse_refused": _n(0),
+            "parsed": _b(False),
+            "reported": _b(False),
+            "header": {"L": [_s(name) for name in status.header]},
+        }
+        if status.created_at is not None:
+            item["created_at"] = _s(status.created_at.isoformat())
+        try:
+            self.client.put_item(
+                TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)"
+            )
+        except ClientError as exc:
+            if _code(exc) != _CONDITION_FAILED:  # created before: a re-delivered intake
+                raise
+
+    def get_batch(self, batch_id: str) -> BatchStatus | None:
+        # The main partition holds STATUS and the splitter's refusals; each shard its totals
+        # and its chunks' refusals (sk "ERROR#…" up to "TOTALS", skipping the "CHUNK#…" markers).
+        main = self._pool.submit(
+            self._query_all,
+            {
+                "TableName": self.table,
+                "KeyConditionExpression": "pk = :pk",
+                "ExpressionAttributeValues": {":pk": _s(_batch_pk(batch_id))},
+                "ConsistentRead": True,
+            },
+        )
+        shards = self._pool.map(
+            lambda shard: self._query_all(
+                {
+                    "TableName": self.table,
+                    "KeyConditionExpression": "pk = :pk AND sk BETWEEN :lo AND :hi",
+                    "ExpressionAttributeValues": {
+                        ":pk": _s(_batch_shard_pk(batch_id, shard)),
+                        ":lo": _s("ERROR#"),
+                        ":hi": _s("TOTALS"),
+                    },
+                    "ConsistentRead": True,
+                }
+            ),
+            range(BATCH_SHARDS),
+        )
+        items = [*main.result(), *itertools.chain.from_iterable(shards)]
+        status = next((i for i in items if i["sk"]["S"] == "STATUS"), None)
+        if status is None:
+            return None
+        totals = [i for i in items if i["sk"]["S"] == "TOTALS"]
+        errors = _first_per_row(
+            itertools.chain.from_iterable(_errors_from(_str(i, "errors")) for i in items if "errors" in i)
+        )
+        return _batch_status(batch_id, status, totals, errors)
+
+    def batch_parsed(self, batch_id: str, rows_total: int, errors: Sequence[RowError]) -> None:
+        status = self.client.get_item(
+            TableName=self.table, Key=_key(_batch_pk(batch_id), "STATUS"), ConsistentRead=True
+        ).get("Item")
+        if status is None or status["parsed"]["BOOL"]:
+            return
+        refused = _first_per_row(errors)
+        # The refusals first, under keys that a repeated call overwrites with the same values;
+        # then the flag that makes them count.
+        self._put_items(
+            [
+                {**_key(_batch_pk(batch_id), f"ERROR#{n:06d}"), "errors": _s(part)}
+                for n, part in enumerate(_error_parts(refused))
+            ]
+        )
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key=_key(_batch_pk(batch_id), "STATUS"),
+                UpdateExpression="SET parsed = :t, rows_total = :n, parse_refused = :r",
+                ConditionExpression="parsed = :f",
+                ExpressionAttributeValues={
+                    ":t": _b(True),
+                    ":f": _b(False),
+                    ":n": _n(rows_total),
+                    ":r": _n(len(refused)),
+                },
+            )
+        except ClientError as exc:
+            if _code(exc) != _CONDITION_FAILED:  # a concurrent repeat won
+                raise
+
+    def batch_progress(
+        self,
+        batch_id: str,
+        chunk: str,
+        *,
+        applied: int = 0,
+        refused: Sequence[RowError] = (),
+        queued: int = 0,
+        sent: int = 0,
+        failed: int = 0,
+    ) -> bool:
+        """The chunk marker, the counters and the refusals in one transaction: all or nothing."""
+        pk = _batch_shard_pk(batch_id, shard_of(chunk, BATCH_SHARDS))
+        actions: list[TransactWriteItemTypeDef] = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": {**_key(pk, f"CHUNK#{chunk}"), "ttl": _expires()},
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": _key(pk, "TOTALS"),
+                    "UpdateExpression": "ADD rows_applied :a, rows_refused :r, invitations_queued :q,"
+                    " invitations_sent :s, invitations_failed :f",
+                    "ExpressionAttributeValues": {
+                        ":a": _n(applied),
+                        ":r": _n(len(refused)),
+                        ":q": _n(queued),
+                        ":s": _n(sent),
+                        ":f": _n(failed),
+                    },
+                }
+            },
+        ]
+        actions.extend(
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": {**_key(pk, f"ERROR#{chunk}#{n:03d}"), "errors": _s(part)},
+                }
+            }
+            for n, part in enumerate(_error_parts(refused))
+        )
+        return self._transact(actions)
+
+    def _transact(self, actions: list[TransactWriteItemTypeDef]) -> bool:
+        """False if the first action's condition failed (the marker exists: a repeat)."""
+        attempt = 1
+        while True:
+            try:
+                self.client.transact_write_items(TransactItems=actions)
+            except ClientError as exc:
+                if _code(exc) != "TransactionCanceledException":
+                    raise
+                codes = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+                if codes and codes[0] == "ConditionalCheckFailed":
+                    return False
+                if attempt == ATTEMPTS or not _RETRYABLE_CANCELLATIONS.intersection(codes):
+                    raise
+                pause(attempt)
+                attempt += 1
+            else:
+                return True
+
+    def claim_batch_report(self, batch_id: str) -> bool:
+        keys = [_key(_batch_pk(batch_id), "STATUS")]
+        keys += [_key(_batch_shard_pk(batch_id, s), "TOTALS") for s in range(BATCH_SHARDS)]
+        items = self._get_items(keys)
+        status = next((i for i in items if i["sk"]["S"] == "STATUS"), None)
+        if status is None:
+            return False
+        current = _batch_status(batch_id, status, (i for i in items if i["sk"]["S"] == "TOTALS"), [])
+        # Complete never becomes incomplete again (counters only grow), so a read, then a
+        # conditional flip of `reported`, lets exactly one caller through.
+        if not current.complete or current.reported:
+            return False
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key=_key(_batch_pk(batch_id), "STATUS"),
+                UpdateExpression="SET reported = :t",
+                ConditionExpression="reported = :f",
+                ExpressionAttributeValues={":t": _b(True), ":f": _b(False)},
+            )
+        except ClientError as exc:
+            if _code(exc) == _CONDITION_FAILED:
+                return False
+            raise
+        return True
+
+    # -- plumbing ----------------------------------------------------------------------------
+    def _query_all(self, request: QueryInputTypeDef) -> list[Item]:
+        items: list[Item] = []
+        response = self.client.query(**request)
+        items.extend(response["Items"])
+        while start := response.get("LastEvaluatedKey"):
+            response = self.client.query(**_resume(request, start))
+            items.extend(response["Items"])
+        return items
+
+    def _get_items(self, keys: Sequence[Item]) -> list[Item]:
+        """BatchGetItem in requests of 100 keys, retrying the keys DynamoDB leaves unprocessed."""
+        found: list[Item] = []
+        for i in range(0, len(keys), 100):
+            pending = list(keys[i : i + 100])
+            for attempt in range(1, ATTEMPTS + 1):
+                response = self.client.batch_get_item(
+                    RequestItems={self.table: {"Keys": pending, "ConsistentRead": True}}
+                )
+                found.extend(response["Responses"].get(self.table, []))
+                unprocessed = response.get("UnprocessedKeys", {}).get(self.table)
+                pending = unprocessed["Keys"] if unprocessed else []
+                if not pending:
+                    break
+                if attempt == ATTEMPTS:
+                    raise RuntimeError(
+                        f"DynamoDB left {len(pending)} keys unprocessed after {ATTEMPTS} attempts"
+                    )
+                pause(attempt)
+        return found
+
+    def _put_items(self, items: Sequence[Item]) -> None:
+        """BatchWriteItem in requests of 25 items, retrying the ones DynamoDB leaves unprocessed."""
+        for i in range(0, len(items), 25):
+            pending: Sequence[WriteRequestUnionTypeDef] = [
+                {"PutRequest": {"Item": item}} for item in items[i : i + 25]
+            ]
+            for attempt in range(1, ATTEMPTS + 1):
+                response = self.client.batch_write_item(RequestItems={self.table: pending})
+                pending = response.get("UnprocessedItems", {}).get(self.table, [])
+                if not pending:
+                    break
+                if attempt == ATTEMPTS:
+                    raise RuntimeError(
+                        f"DynamoDB left {len(pending)} writes unprocessed after {ATTEMPTS} attempts"
+                    )
+                pause(attempt)

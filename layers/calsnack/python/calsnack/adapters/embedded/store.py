@@ -1,0 +1,361 @@
+"""The store port on SQLite: events, attendees, ledger markers and batch progress in one file."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from calsnack.adapters.embedded.sqlite import SqliteDatabase
+from calsnack.domain.model import (
+    Answer,
+    Attendee,
+    BatchStatus,
+    Channel,
+    Counts,
+    Delivery,
+    Event,
+    EventStatus,
+    Method,
+    PartStat,
+    RowError,
+    Source,
+    normalize_address,
+)
+from calsnack.ports import Conflict
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    key TEXT PRIMARY KEY,
+    organizer TEXT NOT NULL,
+    domain TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    data TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS events_by_organizer ON events (organizer, event_id);
+CREATE INDEX IF NOT EXISTS events_by_domain ON events (domain, event_id, organizer);
+CREATE TABLE IF NOT EXISTS attendees (
+    event_key TEXT NOT NULL,
+    email TEXT NOT NULL,
+    partstat TEXT NOT NULL DEFAULT 'NEEDS-ACTION',
+    answered_at TEXT,
+    channel TEXT,
+    invited_sequence INTEGER,
+    cancel_sent INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (event_key, email)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS attendees_by_partstat ON attendees (event_key, partstat, email);
+CREATE TABLE IF NOT EXISTS ledger (key TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS batches (
+    batch_id TEXT PRIMARY KEY,
+    sender TEXT NOT NULL,
+    domain TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    header TEXT NOT NULL DEFAULT '[]',
+    created_at TEXT,
+    rows_total INTEGER NOT NULL DEFAULT 0,
+    rows_applied INTEGER NOT NULL DEFAULT 0,
+    rows_refused INTEGER NOT NULL DEFAULT 0,
+    invitations_queued INTEGER NOT NULL DEFAULT 0,
+    invitations_sent INTEGER NOT NULL DEFAULT 0,
+    invitations_failed INTEGER NOT NULL DEFAULT 0,
+    parsed INTEGER NOT NULL DEFAULT 0,
+    reported INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS batch_chunks (
+    batch_id TEXT NOT NULL, chunk TEXT NOT NULL, PRIMARY KEY (batch_id, chunk)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS batch_errors (
+    batch_id TEXT NOT NULL, row INTEGER NOT NULL, col TEXT NOT NULL, reason TEXT NOT NULL,
+    cells TEXT NOT NULL, PRIMARY KEY (batch_id, row)
+) WITHOUT ROWID;
+"""
+
+_DATETIME_FIELDS = ("start", "end", "origin_stamp", "created_at", "updated_at")
+
+
+def event_to_json(event: Event) -> str:
+    data: dict[str, Any] = {}
+    for f in fields(Event):
+        value = getattr(event, f.name)
+        data[f.name] = value.isoformat() if isinstance(value, datetime) else value
+    return json.dumps(data, ensure_ascii=False)
+
+
+def event_from_json(text: str, version: int) -> Event:
+    data = json.loads(text)
+    for name in _DATETIME_FIELDS:
+        if data.get(name):
+            data[name] = datetime.fromisoformat(data[name])
+    data["source"] = Source(data["source"])
+    data["status"] = EventStatus(data["status"])
+    data["version"] = version
+    return Event(**data)
+
+
+def _attendee(row: Any) -> Attendee:
+    return Attendee(
+        email=row["email"],
+        partstat=PartStat(row["partstat"]),
+        answered_at=datetime.fromisoformat(row["answered_at"]) if row["answered_at"] else None,
+        channel=Channel(row["channel"]) if row["channel"] else None,
+        invited_sequence=row["invited_sequence"],
+        cancel_sent=bool(row["cancel_sent"]),
+    )
+
+
+def _stamp(value: datetime) -> str:
+    """Fixed-width UTC text, so comparing strings in SQL compares instants."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+class SqliteStore:
+    """Implements `calsnack.ports.Store`; safe to share between threads and processes."""
+
+    def __init__(self, path: Path) -> None:
+        self.db = SqliteDatabase(path, SCHEMA)
+
+    # -- events --------------------------------------------------------------------------
+    def get_event(self, key: str) -> Event | None:
+        row = (
+            self.db.connection().execute("SELECT data, version FROM events WHERE key = ?", (key,)).fetchone()
+        )
+        return event_from_json(row["data"], row["version"]) if row else None
+
+    def put_event(self, event: Event) -> Event:
+        stored = event.revised(version=event.version + 1)
+        data = event_to_json(stored)
+        with self.db.write() as db:
+            if event.version == 0:
+                cur = db.execute(
+                    "INSERT OR IGNORE INTO events (key, organizer, domain, event_id, version, data)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        event.key,
+                        normalize_address(event.organizer),
+                        event.organizer_domain,
+                        event.event_id,
+                        1,
+                        data,
+                    ),
+                )
+            else:
+                cur = db.execute(
+                    "UPDATE events SET data = ?, version = ? WHERE key = ? AND version = ?",
+                    (data, stored.version, event.key, event.version),
+                )
+            if cur.rowcount != 1:
+                raise Conflict(f"event {event.key} changed since version {event.version}")
+        return stored
+
+    def _events(self, where: str, args: tuple[str, ...]) -> list[Event]:
+        rows = self.db.connection().execute(
+            f"SELECT data, version FROM events WHERE {where} ORDER BY organizer, event_id",  # noqa: S608
+            args,
+        )
+        return [event_from_json(r["data"], r["version"]) for r in rows]
+
+    def events_by_organizer(self, organizer: str) -> list[Event]:
+        return self._events("organizer = ?", (normalize_address(organizer),))
+
+    def events_by_domain(self, domain: str) -> list[Event]:
+        return self._events("domain = ?", (domain.lower(),))
+
+    def find_by_event_id(self, domain: str, event_id: str) -> list[Event]:
+        return self._events("domain = ? AND event_id = ?", (domain.lower(), event_id))
+
+    # -- attendees -----------------------------------------------------------------------
+    def get_attendees(self, event_key: str, emails: Iterable[str]) -> dict[str, Attendee]:
+        wanted = sorted({normalize_address(e) for e in emails})
+        found: dict[str, Attendee] = {}
+        conn = self.db.connection()
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            marks = ",".join("?" * len(part))
+            rows = conn.execute(
+                f"SELECT * FROM attendees WHERE event_key = ? AND email IN ({marks})",  # noqa: S608
+                (event_key, *part),
+            )
+            found.update((r["email"], _attendee(r)) for r in rows)
+        return found
+
+    def record_answer(self, event_key: str, answer: Answer) -> bool:
+        at = _stamp(answer.at)
+        with self.db.write() as db:
+            cur = db.execute(
+                "INSERT INTO attendees (event_key, email, partstat, answered_at, channel) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (event_key, email) DO UPDATE SET partstat = excluded.partstat,"
+                " answered_at = excluded.answered_at, channel = excluded.channel"
+                " WHERE attendees.answered_at IS NULL OR attendees.answered_at < excluded.answered_at",
+                (event_key, normalize_address(answer.email), answer.partstat.value, at, answer.channel.value),
+            )
+            return cur.rowcount == 1
+
+    def record_sent(self, deliveries: Sequence[Delivery]) -> None:
+        requests = [
+            (d.event_key, normalize_address(d.email), d.sequence)
+            for d in deliveries
+            if d.method is Method.REQUEST
+        ]
+        cancels = [(d.event_key, normalize_address(d.email)) for d in deliveries if d.method is Method.CANCEL]
+        with self.db.write() as db:
+            db.executemany(
+                "INSERT INTO attendees (event_key, email, invited_sequence) VALUES (?, ?, ?)"
+                " ON CONFLICT (event_key, email) DO UPDATE SET invited_sequence ="
+                " MAX(COALESCE(attendees.invited_sequence, -1), excluded.invited_sequence)",
+                requests,
+            )
+            db.executemany(
+                "INSERT INTO attendees (event_key, email, cancel_sent) VALUES (?, ?, 1)"
+                " ON CONFLICT (event_key, email) DO UPDATE SET cancel_sent = 1",
+                cancels,
+            )
+
+    def attendees(
+        self, event_key: str, partstats: frozenset[PartStat] | None, after: str, limit: int
+    ) -> list[Attendee]:
+        conn = self.db.connection()
+        if partstats is None:
+            rows = conn.execute(
+                "SELECT * FROM attendees WHERE event_key = ? AND email > ? ORDER BY email LIMIT ?",
+                (event_key, after, limit),
+            )
+        else:
+            marks = ",".join("?" * len(partstats))
+            rows = conn.execute(
+                "SELECT * FROM attendees WHERE event_key = ? AND email > ?"  # noqa: S608 — only placeholders
+                f" AND partstat IN ({marks}) ORDER BY email LIMIT ?",
+                (event_key, after, *sorted(p.value for p in partstats), limit),
+            )
+        return [_attendee(r) for r in rows]
+
+    def counts(self, event_key: str) -> Counts:
+        row = (
+            self.db.connection()
+            .execute(
+                "SELECT COUNT(invited_sequence) AS invited,"
+                " SUM(partstat = 'ACCEPTED') AS accepted, SUM(partstat = 'TENTATIVE') AS tentative,"
+                " SUM(partstat = 'DECLINED') AS declined,"
+                " SUM(invited_sequence IS NOT NULL AND partstat = 'NEEDS-ACTION') AS needs_action"
+                " FROM attendees WHERE event_key = ?",
+                (event_key,),
+            )
+            .fetchone()
+        )
+        return Counts(**{k: int(row[k] or 0) for k in row.keys()})  # noqa: SIM118
+
+    # -- ledger --------------------------------------------------------------------------
+    def done(self, key: str) -> bool:
+        return (
+            self.db.connection().execute("SELECT 1 FROM ledger WHERE key = ?", (key,)).fetchone() is not None
+        )
+
+    def mark_done(self, key: str) -> bool:
+        with self.db.write() as db:
+            return db.execute("INSERT OR IGNORE INTO ledger (key) VALUES (?)", (key,)).rowcount == 1
+
+    # -- batches -------------------------------------------------------------------------
+    def create_batch(self, status: BatchStatus) -> None:
+        with self.db.write() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO batches (batch_id, sender, domain, message_id, header, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    status.batch_id,
+                    status.sender,
+                    status.domain,
+                    status.message_id,
+                    json.dumps(list(status.header), ensure_ascii=False),
+                    status.created_at.isoformat() if status.created_at else None,
+                ),
+            )
+
+    def get_batch(self, batch_id: str) -> BatchStatus | None:
+        conn = self.db.connection()
+        row = conn.execute("SELECT * FROM batches WHERE batch_id = ?", (batch_id,)).fetchone()
+        if row is None:
+            return None
+        errors = [
+            RowError(r["row"], r["col"], r["reason"], tuple(json.loads(r["cells"])))
+            for r in conn.execute("SELECT * FROM batch_errors WHERE batch_id = ? ORDER BY row", (batch_id,))
+        ]
+        return BatchStatus(
+            batch_id=row["batch_id"],
+            sender=row["sender"],
+            domain=row["domain"],
+            message_id=row["message_id"],
+            rows_total=row["rows_total"],
+            rows_applied=row["rows_applied"],
+            rows_refused=row["rows_refused"],
+            invitations_queued=row["invitations_queued"],
+            invitations_sent=row["invitations_sent"],
+            invitations_failed=row["invitations_failed"],
+            parsed=bool(row["parsed"]),
+            reported=bool(row["reported"]),
+            created_at=datetime.fromisoformat(row["created_at"]) if row["created_at"] else None,
+            header=tuple(json.loads(row["header"])),
+            errors=errors,
+        )
+
+    def _add_errors(self, db: Any, batch_id: str, errors: Sequence[RowError]) -> int:
+        cur = db.executemany(
+            "INSERT OR IGNORE INTO batch_errors (batch_id, row, col, reason, cells) VALUES (?, ?, ?, ?, ?)",
+            [
+                (batch_id, e.row, e.column, e.reason, json.dumps(list(e.cells), ensure_ascii=False))
+                for e in errors
+            ],
+        )
+        return int(cur.rowcount)
+
+    def batch_parsed(self, batch_id: str, rows_total: int, errors: Sequence[RowError]) -> None:
+        with self.db.write() as db:
+            cur = db.execute(
+                "UPDATE batches SET parsed = 1, rows_total = ? WHERE batch_id = ? AND parsed = 0",
+                (rows_total, batch_id),
+            )
+            if cur.rowcount == 1:
+                added = self._add_errors(db, batch_id, errors)
+                db.execute(
+                    "UPDATE batches SET rows_refused = rows_refused + ? WHERE batch_id = ?", (added, batch_id)
+                )
+
+    def batch_progress(
+        self,
+        batch_id: str,
+        chunk: str,
+        *,
+        applied: int = 0,
+        refused: Sequence[RowError] = (),
+        queued: int = 0,
+        sent: int = 0,
+        failed: int = 0,
+    ) -> bool:
+        with self.db.write() as db:
+            cur = db.execute(
+                "INSERT OR IGNORE INTO batch_chunks (batch_id, chunk) VALUES (?, ?)", (batch_id, chunk)
+            )
+            if cur.rowcount != 1:
+                return False
+            self._add_errors(db, batch_id, refused)
+            db.execute(
+                "UPDATE batches SET rows_applied = rows_applied + ?, rows_refused = rows_refused + ?,"
+                " invitations_queued = invitations_queued + ?, invitations_sent = invitations_sent + ?,"
+                " invitations_failed = invitations_failed + ? WHERE batch_id = ?",
+                (applied, len(refused), queued, sent, failed, batch_id),
+            )
+            return True
+
+    def claim_batch_report(self, batch_id: str) -> bool:
+        with self.db.write() as db:
+            cur = db.execute(
+                "UPDATE batches SET reported = 1 WHERE batch_id = ? AND reported = 0 AND parsed = 1"
+                " AND rows_applied + rows_refused >= rows_total",
+                (batch_id,),
+            )
+            return cur.rowcount == 1

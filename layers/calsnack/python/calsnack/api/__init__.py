@@ -1,0 +1,1 @@
+"""The HTTP API and public pages behind API Gateway (and the embedded HTTP server)."""

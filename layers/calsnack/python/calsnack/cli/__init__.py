@@ -1,0 +1,1 @@
+"""The `calsnack` command line: serve, report and the operator's tools."""

@@ -1,0 +1,123 @@
+"""The command columns of CONTRACT §3 and the other names people give them in a spreadsheet."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+#: The contract's column names, in the contract's order: reasons and refused rows name these.
+COLUMNS: tuple[str, ...] = (
+    "command",
+    "event_id",
+    "organizer",
+    "date",
+    "start_time",
+    "end_time",
+    "timezone",
+    "subject",
+    "location",
+    "meeting_url",
+    "description",
+    "attendees",
+)
+
+#: A file without these cannot say what to do with which event, so it is refused as a whole.
+REQUIRED_COLUMNS: tuple[str, ...] = ("command", "event_id")
+
+# Header names people type, already in `header_key` form. Names that could mean two columns
+# ("name", "event", "from", "to", "meeting") are left out on purpose: a wrong guess would
+# apply the wrong data.
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "command": ("command", "commands", "action", "cmd", "operation"),
+    "event_id": ("eventid", "id", "eventkey", "eventref"),
+    "organizer": (
+        "organizer",
+        "organiser",
+        "organizeremail",
+        "organiseremail",
+        "organizeraddress",
+        "host",
+        "hostemail",
+    ),
+    "date": ("date", "startdate", "eventdate", "day"),
+    "start_time": ("starttime", "timestart", "start", "begin", "begins"),
+    "end_time": ("endtime", "timeend", "timestop", "stoptime", "end", "ends", "stop", "finish", "until"),
+    "timezone": ("timezone", "tz", "tzid", "zone", "timezonename"),
+    "subject": ("subject", "title", "summary", "eventtitle", "eventname", "eventsubject"),
+    "location": ("location", "place", "venue", "where", "room"),
+    "meeting_url": (
+        "meetingurl",
+        "meetinglink",
+        "googlemeet",
+        "googlemeetlink",
+        "meet",
+        "meetlink",
+        "zoom",
+        "zoomlink",
+        "zoomurl",
+        "teams",
+        "teamslink",
+        "microsoftteams",
+        "link",
+        "url",
+        "joinurl",
+        "joinlink",
+        "videolink",
+        "conferenceurl",
+        "conferencelink",
+    ),
+    "description": ("description", "desc", "details", "notes", "note", "body", "agenda"),
+    "attendees": (
+        "attendees",
+        "attendee",
+        "attendeeemail",
+        "attendeeemails",
+        "emails",
+        "email",
+        "invitees",
+        "invitee",
+        "guests",
+        "guest",
+        "participants",
+        "recipients",
+    ),
+}
+
+ALIASES: dict[str, str] = {alias: column for column, names in _ALIASES.items() for alias in names}
+
+_NOISE = str.maketrans("", "", " _-.\t")
+
+
+def header_key(name: str) -> str:
+    """ "Time Start", "time_start" and "TIME-START" are one name to the people who type them."""
+    return name.strip().lower().translate(_NOISE)
+
+
+def column_of(name: str) -> str | None:
+    """The contract column a header cell means, or None for a column the service ignores."""
+    return ALIASES.get(header_key(name))
+
+
+class DuplicateColumn(ValueError):
+    """Two header cells mean the same column: which one holds the data is anybody's guess."""
+
+    def __init__(self, column: str, first: str, second: str) -> None:
+        super().__init__(
+            f'The columns "{first}" and "{second}" both mean {column}; '
+            "keep one of them and send the file again."
+        )
+        self.column = column
+
+
+def map_header(header: Iterable[str]) -> dict[str, int]:
+    """Each contract column present in the header, with its position; unknown columns are left out."""
+    positions: dict[str, int] = {}
+    names: dict[str, str] = {}
+    for index, name in enumerate(header):
+        column = column_of(name)
+        if column is None:
+            continue
+        if column in positions:
+            raise DuplicateColumn(column, names[column], name.strip())
+        positions[column] = index
+        names[column] = name.strip()
+    return positions

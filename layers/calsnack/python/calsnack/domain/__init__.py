@@ -1,0 +1,1 @@
+"""The model: events, attendees and answers. Imports nothing outside the standard library."""

@@ -1,0 +1,221 @@
+"""Events, attendees and answers: the state every channel (calendar, CSV, buttons) shares."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+
+
+class PartStat(StrEnum):
+    """An attendee's answer, spelled as iCalendar's PARTSTAT so replies map one to one."""
+
+    NEEDS_ACTION = "NEEDS-ACTION"
+    ACCEPTED = "ACCEPTED"
+    TENTATIVE = "TENTATIVE"
+    DECLINED = "DECLINED"
+
+
+#: Answers whose holders get every later revision and the cancellation.
+GOING = frozenset({PartStat.ACCEPTED, PartStat.TENTATIVE})
+
+
+class EventStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+
+
+class Source(StrEnum):
+    """Where an event came from: an organizer's calendar client or a CSV command."""
+
+    CALENDAR = "calendar"
+    CSV = "csv"
+
+
+class Channel(StrEnum):
+    """How an answer or an invitation reached the service (reported in the analytics export)."""
+
+    BUTTON = "button"
+    CALENDAR = "calendar"
+    CSV = "csv"
+    VIP = "vip"
+
+
+class Method(StrEnum):
+    """The iTIP methods the service sends."""
+
+    REQUEST = "REQUEST"
+    CANCEL = "CANCEL"
+
+
+def normalize_address(address: str) -> str:
+    """Addresses compare case-insensitively; a `mailto:` prefix is not part of the address."""
+    value = address.strip()
+    if value.lower().startswith("mailto:"):
+        value = value[7:]
+    return value.strip().lower()
+
+
+def domain_of(address: str) -> str:
+    return address.rpartition("@")[2].lower()
+
+
+def event_key(organizer: str, event_id: str) -> str:
+    """The stable internal key of an event: the same organizer and event id always meet again."""
+    digest = hashlib.sha256(f"{normalize_address(organizer)}\n{event_id}".encode()).hexdigest()
+    return digest[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One event as the service sends it: the organizer's content at the service's own revision.
+
+    `calendar` holds the VEVENT(s) and VTIMEZONE(s) to send (an iCalendar VCALENDAR body
+    without METHOD, ORGANIZER or ATTENDEE), built from a CSV row or taken from the
+    organizer's client, so every channel renders invitations the same way.
+    """
+
+    key: str
+    organizer: str
+    event_id: str
+    uid: str
+    source: Source
+    organizer_name: str
+    summary: str
+    start: datetime
+    end: datetime
+    timezone: str
+    all_day: bool
+    calendar: str
+    location: str = ""
+    description: str = ""
+    meeting_url: str = ""
+    status: EventStatus = EventStatus.CONFIRMED
+    sequence: int = 0
+    # Ordering of the organizer's own revisions (calendar source): SEQUENCE, then DTSTAMP.
+    origin_sequence: int = 0
+    origin_stamp: datetime | None = None
+    #: The last CSV row applied to this event ("<batch id>:<row>"): a re-delivered row is a no-op.
+    applied_row: str = ""
+    #: Whether the organizer got the snack mail for this event (a crash before sending it retries).
+    snack_sent: bool = False
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    #: Optimistic-concurrency version of the stored record; the store bumps it on every write.
+    version: int = 0
+
+    @property
+    def organizer_domain(self) -> str:
+        return domain_of(self.organizer)
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status is EventStatus.CANCELLED
+
+    def revised(self, **changes: object) -> Event:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One answer from one person, with the moment that orders it against their others."""
+
+    organizer: str
+    event_id: str
+    email: str
+    partstat: PartStat
+    at: datetime
+    channel: Channel
+    comment: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Attendee:
+    """What the service knows of one person for one event."""
+
+    email: str
+    partstat: PartStat = PartStat.NEEDS_ACTION
+    answered_at: datetime | None = None
+    channel: Channel | None = None
+    #: The last revision a REQUEST was sent at, or None if never invited.
+    invited_sequence: int | None = None
+    cancel_sent: bool = False
+
+    @property
+    def invited(self) -> bool:
+        return self.invited_sequence is not None
+
+    @property
+    def answered(self) -> bool:
+        return self.answered_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """The report's counts (CONTRACT §4)."""
+
+    invited: int = 0
+    accepted: int = 0
+    tentative: int = 0
+    declined: int = 0
+    needs_action: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "invited": self.invited,
+            "accepted": self.accepted,
+            "tentative": self.tentative,
+            "declined": self.declined,
+            "needs_action": self.needs_action,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One personal message to send: the event at a revision, to one attendee."""
+
+    event_key: str
+    email: str
+    sequence: int
+    method: Method
+
+
+@dataclass(slots=True)
+class BatchStatus:
+    """Progress of one CSV batch, from intake to the last invitation."""
+
+    batch_id: str
+    sender: str
+    domain: str
+    message_id: str = ""
+    rows_total: int = 0
+    rows_applied: int = 0
+    rows_refused: int = 0
+    invitations_queued: int = 0
+    invitations_sent: int = 0
+    invitations_failed: int = 0
+    parsed: bool = False
+    reported: bool = False
+    created_at: datetime | None = None
+    #: The file's own header row, echoed in the refused-rows attachment.
+    header: tuple[str, ...] = ()
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def rows_done(self) -> int:
+        return self.rows_applied + self.rows_refused
+
+    @property
+    def complete(self) -> bool:
+        return self.parsed and self.rows_done >= self.rows_total
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """A refused CSV row: its number (the header is row 1), the column and why."""
+
+    row: int
+    column: str
+    reason: str
+    cells: tuple[str, ...] = ()

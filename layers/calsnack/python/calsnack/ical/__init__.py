@@ -1,0 +1,1 @@
+"""iCalendar in and out: reading what calendar clients send, writing the invitations calsnack sends."""

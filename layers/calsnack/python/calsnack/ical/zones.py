@@ -1,0 +1,148 @@
+"""Time-zone names as clients write them, turned into IANA names every calendar client knows.
+
+Used by `calsnack.ical.read` so that an invitation taken from Outlook ("Romance Standard Time",
+"(GMT+01.00) Sarajevo/Warsaw/Zagreb") goes out with a zone Google, Apple and Thunderbird agree on.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from datetime import UTC, datetime, timedelta, tzinfo
+from functools import cache
+from itertools import pairwise
+
+from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
+
+#: Names that mean UTC itself: their times are written with a "Z" and need no VTIMEZONE.
+UTC_NAMES = frozenset(
+    {
+        "UTC",
+        "Etc/UTC",
+        "UCT",
+        "Etc/UCT",
+        "GMT",
+        "Etc/GMT",
+        "GMT0",
+        "Etc/GMT0",
+        "Z",
+        "Zulu",
+        "Etc/Zulu",
+        "Universal",
+        "Etc/Universal",
+        "Greenwich",
+        "Etc/Greenwich",
+    }
+)
+
+# Outlook for Mac and Exchange 2003 write Windows *display* names, which list cities
+# ("Sarajevo, Skopje, Warsaw, Zagreb"); these separators split them into candidate cities.
+_CITY_SEPARATORS = re.compile(r"[,/()]")
+
+
+def iana_zone(tzid: str, defined: tzinfo | None, year: int) -> str | None:
+    """The IANA name for a TZID, or None when nothing trustworthy matches (callers fall back to UTC).
+
+    Names that identify a zone (IANA, vendor-prefixed IANA, Windows) are taken at their word.
+    Anything else is matched through the cities it names and then through the offsets of the
+    calendar's own VTIMEZONE (`defined`) over `year` (the event's), so a custom Outlook zone
+    becomes the IANA zone that shows the same wall-clock times; the cities it names win ties.
+    """
+    named = _named_zone(tzid)
+    if named is not None:
+        return named
+    cities = _cities_in(tzid)
+    if defined is None:
+        return cities[0] if cities else None
+    probe = _Probe(defined, year)
+    best: str | None = None
+    best_score = -1
+    for name in (*cities, *_windows_zones()):
+        score = probe.score(name)
+        if score is not None and score > best_score:
+            best, best_score = name, score
+    return best
+
+
+def _named_zone(tzid: str) -> str | None:
+    name = tzid.strip().strip('"').strip()
+    bare = name.strip("/")
+    known = _known_zones()
+    # Vendor prefixes ("/freeassociation.sourceforge.net/Tzfile/Europe/Berlin") end in an IANA name.
+    parts = bare.split("/")
+    suffixes = ("/".join(parts[start:]) for start in range(len(parts)))
+    iana = next((suffix for suffix in suffixes if suffix in known or suffix in UTC_NAMES), None)
+    if iana is None:
+        windows = _windows_names()
+        iana = windows.get(name.casefold()) or windows.get(f"{name} Standard Time".casefold())
+    if iana is None:
+        return None
+    return "UTC" if iana in UTC_NAMES else iana
+
+
+def _cities_in(tzid: str) -> list[str]:
+    cities = _cities()
+    found = (cities.get(part.strip(" \t\"'").casefold()) for part in _CITY_SEPARATORS.split(tzid))
+    return [name for name in found if name is not None]
+
+
+class _Probe:
+    """The offsets a client-defined zone has over one year, to compare IANA zones against.
+
+    A zone must agree on every day (one sample a day: the same transition days). Hourly samples
+    around the transitions then rank the zones that do: the best tells apart zones switching on
+    the same day at another hour (Havana and New York), and a client that writes the switch an
+    hour off (Lotus Notes) still gets the zone it meant rather than UTC, which would move every
+    other occurrence of a recurring event by an hour.
+    """
+
+    def __init__(self, defined: tzinfo, year: int) -> None:
+        days = [datetime(year, 1, 1, 12, tzinfo=UTC) + timedelta(days=day) for day in range(366)]
+        self._daily = [(instant, _offset(instant, defined)) for instant in days]
+        transitions = [
+            before for (before, offset), (_, next_offset) in pairwise(self._daily) if offset != next_offset
+        ]
+        hours = [day + timedelta(hours=hour) for day in transitions for hour in range(1, 24)]
+        self._hourly = [(instant, _offset(instant, defined)) for instant in hours]
+
+    def score(self, name: str) -> int | None:
+        """How many hourly samples the IANA zone agrees on, or None if it differs on some day."""
+        zone = zoneinfo.ZoneInfo(name)
+        if any(_offset(instant, zone) != offset for instant, offset in self._daily):
+            return None
+        return sum(_offset(instant, zone) == offset for instant, offset in self._hourly)
+
+
+def _offset(instant: datetime, zone: tzinfo) -> timedelta | None:
+    return instant.astimezone(zone).utcoffset()
+
+
+@cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+@cache
+def _windows_names() -> dict[str, str]:
+    return {windows.casefold(): iana for windows, iana in WINDOWS_TO_OLSON.items()}
+
+
+@cache
+def _windows_zones() -> tuple[str, ...]:
+    """One IANA zone per Windows zone: together they cover every rule set Outlook can describe."""
+    return tuple(dict.fromkeys(WINDOWS_TO_OLSON.values()))
+
+
+@cache
+def _cities() -> dict[str, str]:
+    """IANA zones by the city that ends their name ("warsaw" → "Europe/Warsaw").
+
+    Of two zones named after one city the first in alphabetical order wins, so the answer does
+    not depend on the order the platform lists its zones in.
+    """
+    cities: dict[str, str] = {}
+    for name in sorted(_known_zones()):
+        area, _, city = name.rpartition("/")
+        if area and area != "Etc":
+            cities.setdefault(city.replace("_", " ").casefold(), name)
+    return cities

@@ -1,0 +1,62 @@
+"""Signed links and addresses: unforgeable without the key, valid across restarts.
+
+Every link the service hands out carries an HMAC over what it grants (this event, this
+answer), so an altered link records nothing and nobody can enumerate events.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from urllib.parse import quote, urlencode
+
+_VIP = re.compile(r"^vip-(?P<key>[0-9a-f]{32})-(?P<sig>[0-9a-f]{12})$")
+
+
+class Links:
+    def __init__(self, key: bytes, base_url: str, domain: str) -> None:
+        self._key = key
+        self.base_url = base_url.rstrip("/")
+        self.domain = domain
+
+    def sign(self, *parts: str) -> str:
+        mac = hmac.new(self._key, "\x1f".join(parts).encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(mac[:18]).decode()
+
+    def verify(self, token: str, *parts: str) -> bool:
+        return hmac.compare_digest(token.encode(), self.sign(*parts).encode())
+
+    def _url(self, path: str, token: str, **extra: str) -> str:
+        return f"{self.base_url}{path}?{urlencode({'t': token, **extra})}"
+
+    def landing(self, event_key: str) -> str:
+        return self._url(f"/e/{event_key}", self.sign("event", event_key))
+
+    def rsvp(self, event_key: str, answer: str, email: str = "") -> str:
+        extra = {"email": email} if email else {}
+        return self._url(f"/e/{event_key}/rsvp/{answer}", self.sign("rsvp", event_key, answer), **extra)
+
+    def ics(self, event_key: str) -> str:
+        return self._url(f"/e/{event_key}/invite.ics", self.sign("event", event_key))
+
+    def dashboard(self, organizer: str, expires: int) -> str:
+        token = self.sign("dashboard", organizer, str(expires))
+        return self._url("/dashboard", token, o=organizer, x=str(expires))
+
+    def unsubscribe(self, email: str, domain: str) -> str:
+        return self._url(f"/u/{quote(domain)}", self.sign("unsubscribe", email, domain), email=email)
+
+    def vip_address(self, event_key: str) -> str:
+        sig = hmac.new(self._key, f"vip\x1f{event_key}".encode(), hashlib.sha256).hexdigest()[:12]
+        return f"vip-{event_key}-{sig}@{self.domain}"
+
+    def vip_event(self, address: str) -> str | None:
+        """The event key a VIP address stands for, or None when it is not one of ours."""
+        local, _, domain = address.lower().partition("@")
+        match = _VIP.match(local)
+        if match is None or domain != self.domain.lower():
+            return None
+        key = match["key"]
+        return key if hmac.compare_digest(self.vip_address(key).lower(), address.lower()) else None

@@ -1,0 +1,1 @@
+"""Mail in and out: parsing what clients send, composing what the service sends."""

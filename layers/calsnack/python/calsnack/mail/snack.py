@@ -1,0 +1,100 @@
+"""The snack: the organizer's answer mail with RSVP buttons, landing page, VIP address and dashboard."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from html import escape
+from zoneinfo import ZoneInfo
+
+from calsnack.config import Settings
+from calsnack.domain.model import Event
+from calsnack.links import Links
+from calsnack.mail.compose import compose
+from calsnack.ports import OutgoingMail
+
+#: How long the dashboard link in a snack stays valid.
+DASHBOARD_LINK_LIFETIME = timedelta(days=30)
+
+_BUTTON = (
+    '<a href="{href}" style="display:inline-block;padding:10px 22px;margin:4px;border-radius:6px;'
+    'background:{color};color:#ffffff;text-decoration:none;font-weight:bold">{label}</a>'
+)
+
+
+def when_text(event: Event) -> str:
+    """The event's time as its organizer set it, in its own zone."""
+    zone = ZoneInfo(event.timezone)
+    start, end = event.start.astimezone(zone), event.end.astimezone(zone)
+    if event.all_day:
+        return start.strftime("%A %d %B %Y") + " (all day)"
+    end_text = end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%a %d %b %Y %H:%M")
+    return f"{start:%A %d %B %Y, %H:%M} – {end_text} ({event.timezone})"
+
+
+def snack_mail(settings: Settings, links: Links, event: Event, *, in_reply_to: str) -> OutgoingMail:
+    landing = links.landing(event.key)
+    rsvp = {answer: links.rsvp(event.key, answer) for answer in ("yes", "maybe", "no")}
+    vip = links.vip_address(event.key)
+    expires = int((event.updated_at or event.start).timestamp() + DASHBOARD_LINK_LIFETIME.total_seconds())
+    dashboard = links.dashboard(event.organizer, expires)
+    ics = links.ics(event.key)
+    when = when_text(event)
+    snippet = " ".join(
+        f'<a href="{escape(rsvp[a])}">{label}</a>'
+        for a, label in (("yes", "Yes"), ("maybe", "Maybe"), ("no", "No"))
+    )
+    text = f"""Your calsnack for "{event.summary}" is ready.
+{when}
+
+Share these RSVP links. Whoever clicks Yes or Maybe gets a personal calendar invitation;
+No records a decline.
+
+  Yes:   {rsvp["yes"]}
+  Maybe: {rsvp["maybe"]}
+  No:    {rsvp["no"]}
+
+Public landing page: {landing}
+Calendar file (.ics): {ics}
+VIP list: mail addresses (one per line, or a CSV file) to {vip}
+  and each gets a personal invitation.
+Your dashboard: {dashboard}
+
+When you change or cancel the event in your calendar, everyone who answered Yes or
+Maybe gets the new version or the cancellation.
+"""
+    buttons = "".join(
+        _BUTTON.format(href=escape(rsvp[a]), color=color, label=label)
+        for a, color, label in (
+            ("yes", "#1e8e3e", "Yes, I'll be there"),
+            ("maybe", "#f29900", "Maybe"),
+            ("no", "#d93025", "No, thanks"),
+        )
+    )
+    html = f"""<!doctype html>
+<html><body style="font-family:Arial,Helvetica,sans-serif;color:#202124;max-width:640px">
+<h2 style="margin-bottom:4px">{escape(event.summary)}</h2>
+<p style="margin-top:0">{escape(when)}</p>
+<p>Your calsnack is ready. Share these buttons: whoever clicks <b>Yes</b> or <b>Maybe</b> gets a
+personal calendar invitation; <b>No</b> records a decline.</p>
+<p>{buttons}</p>
+<ul>
+<li><a href="{escape(landing)}">Open the public landing page</a></li>
+<li><a href="{escape(ics)}">Download the calendar file (.ics)</a></li>
+<li><a href="{escape(dashboard)}">Your dashboard</a> (answers and attendees)</li>
+</ul>
+<p><b>VIP list:</b> mail addresses (one per line, or a CSV file) to
+<a href="mailto:{escape(vip)}">{escape(vip)}</a> and each gets a personal invitation.</p>
+<p>Buttons for your own mailings (paste this HTML):</p>
+<pre style="background:#f1f3f4;padding:8px;white-space:pre-wrap;font-size:12px">{escape(snippet)}</pre>
+<p style="color:#5f6368;font-size:12px">When you change or cancel the event in your calendar, everyone who
+answered Yes or Maybe gets the new version or the cancellation.</p>
+</body></html>
+"""
+    return compose(
+        settings,
+        to=event.organizer,
+        subject=f"Your calsnack: {event.summary}",
+        text=text,
+        html=html,
+        in_reply_to=in_reply_to,
+    )

@@ -1,0 +1,142 @@
+"""The bodies of work-queue messages, and their JSON form on the wire (SQS or SQLite)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, time
+from typing import Any
+
+from calsnack.domain.commands import CommandName, CommandRow, EventFields
+from calsnack.domain.model import Delivery, Method
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyRows:
+    """A packed chunk of CSV rows of one batch, for one FIFO group (rows of an event stay in order)."""
+
+    batch_id: str
+    sender: str
+    chunk: str
+    rows: tuple[CommandRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SendDeliveries:
+    """Personal messages to render and send; `batch_id` credits a batch's progress."""
+
+    chunk: str
+    deliveries: tuple[Delivery, ...]
+    batch_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FanOut:
+    """Send revision `sequence` with `method` to the next page of Yes/Maybe attendees after `after`."""
+
+    event_key: str
+    sequence: int
+    method: Method
+    after: str = ""
+
+
+Message = ApplyRows | SendDeliveries | FanOut
+
+
+def _fields_to_json(f: EventFields) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name in EventFields.__slots__:
+        value = getattr(f, name)
+        if value is not None:
+            out[name] = value.isoformat() if isinstance(value, date | time) else str(value)
+    return out
+
+
+def _fields_from_json(d: dict[str, str]) -> EventFields:
+    return EventFields(
+        date=date.fromisoformat(d["date"]) if "date" in d else None,
+        start_time=time.fromisoformat(d["start_time"]) if "start_time" in d else None,
+        end_time=time.fromisoformat(d["end_time"]) if "end_time" in d else None,
+        timezone=d.get("timezone"),
+        subject=d.get("subject"),
+        location=d.get("location"),
+        meeting_url=d.get("meeting_url"),
+        description=d.get("description"),
+    )
+
+
+def encode(message: Message) -> str:
+    body: dict[str, Any]
+    if isinstance(message, ApplyRows):
+        body = {
+            "type": "rows",
+            "batch_id": message.batch_id,
+            "sender": message.sender,
+            "chunk": message.chunk,
+            "rows": [
+                [
+                    r.row,
+                    r.command.value,
+                    r.event_id,
+                    r.organizer,
+                    _fields_to_json(r.fields),
+                    list(r.attendees),
+                    list(r.cells),
+                ]
+                for r in message.rows
+            ],
+        }
+    elif isinstance(message, SendDeliveries):
+        body = {
+            "type": "send",
+            "chunk": message.chunk,
+            "batch_id": message.batch_id,
+            "d": [[d.event_key, d.email, d.sequence, d.method.value] for d in message.deliveries],
+        }
+    else:
+        body = {
+            "type": "fanout",
+            "event_key": message.event_key,
+            "sequence": message.sequence,
+            "method": message.method.value,
+            "after": message.after,
+        }
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+
+
+def decode(text: str) -> Message:
+    """Raises ValueError on a body this version cannot read (it then goes to the dead-letter queue)."""
+    try:
+        body = json.loads(text)
+        kind = body["type"]
+        if kind == "rows":
+            batch_id = body["batch_id"]
+            rows = tuple(
+                CommandRow(
+                    batch_id=batch_id,
+                    row=int(row),
+                    command=CommandName(cmd),
+                    event_id=event_id,
+                    organizer=organizer,
+                    fields=_fields_from_json(fields),
+                    attendees=tuple(attendees),
+                    cells=tuple(cells),
+                )
+                for row, cmd, event_id, organizer, fields, attendees, cells in body["rows"]
+            )
+            return ApplyRows(batch_id=batch_id, sender=body["sender"], chunk=body["chunk"], rows=rows)
+        if kind == "send":
+            deliveries = tuple(Delivery(k, e, int(s), Method(m)) for k, e, s, m in body["d"])
+            return SendDeliveries(
+                chunk=body["chunk"], deliveries=deliveries, batch_id=body.get("batch_id", "")
+            )
+        if kind == "fanout":
+            return FanOut(
+                event_key=body["event_key"],
+                sequence=int(body["sequence"]),
+                method=Method(body["method"]),
+                after=body.get("after", ""),
+            )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"unreadable queue message: {exc}") from exc
+    raise ValueError(f"unknown queue message type {kind!r}")

@@ -1,0 +1,128 @@
+"""`calsnack serve`: wires the embedded adapters into the Lambda handlers and runs until a signal."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+from calsnack import bootstrap
+from calsnack.adapters.embedded.blobs import FileBlobStore
+from calsnack.adapters.embedded.queue import SqliteQueue
+from calsnack.config import Settings
+from calsnack.ports import QueueName
+from calsnack.serve.http import make_server
+from calsnack.serve.smtp import INBOUND_QUEUE, InboundController, InboundHandler
+from calsnack.serve.workers import EventSource, Worker
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    data_dir: Path
+    smtp_port: int = 2525
+    http_port: int = 8080
+    domain: str = "snack.localhost"
+    base_url: str = ""
+    authserv_id: str = "calsnack.local"
+    local_auth: str = "pass"
+    smarthost: tuple[str, int] | None = None
+    host: str = "127.0.0.1"
+
+
+def link_key(data_dir: Path) -> bytes:
+    """Generated once per data directory, so links stay valid across restarts."""
+    path = data_dir / "link.key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(secrets.token_bytes(32))
+    return path.read_bytes()
+
+
+def quiet_powertools() -> None:
+    """Powertools writes JSON logs and EMF metrics to stdout; on one machine, only warnings matter."""
+    os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "calsnack")
+    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "calsnack")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+
+
+def settings_for(options: ServeOptions) -> Settings:
+    return Settings(
+        domain=options.domain.lower(),
+        base_url=(options.base_url or f"http://{options.host}:{options.http_port}").rstrip("/"),
+        authserv_id=options.authserv_id,
+        link_key=link_key(options.data_dir),
+    )
+
+
+class Runtime:
+    def __init__(self, options: ServeOptions) -> None:
+        quiet_powertools()
+        self.options = options
+        self.stop = threading.Event()
+        self.settings = settings_for(options)
+        self.services = bootstrap.embedded(options.data_dir, self.settings, smarthost=options.smarthost)
+        bootstrap.install(self.services)
+        assert isinstance(self.services.queue, SqliteQueue) and isinstance(self.services.blobs, FileBlobStore)
+        self.queue: SqliteQueue = self.services.queue
+        from lambdas.api.handler import lambda_handler as api
+        from lambdas.command_worker.handler import lambda_handler as commands
+        from lambdas.inbound_mail.handler import lambda_handler as inbound
+        from lambdas.sender.handler import lambda_handler as sender
+
+        sources = [
+            EventSource("inbound-mail", INBOUND_QUEUE, inbound, 1, 120, raw_events=True),
+            EventSource("command-worker", QueueName.COMMANDS, commands, 10, 300, fifo=True),
+            EventSource("sender", QueueName.SENDS, sender, 10, 300),
+        ]
+        self.workers = [Worker(self.queue, s, self.stop) for s in sources]
+        handler = InboundHandler(
+            domain=self.settings.domain,
+            authserv_id=options.authserv_id,
+            local_auth=options.local_auth,
+            blobs=self.services.blobs,
+            queue=self.queue,
+        )
+        self.smtp = InboundController(handler, hostname=options.host, port=options.smtp_port)
+        self.http = make_server(options.host, options.http_port, api)
+
+    def start(self) -> None:
+        for w in self.workers:
+            w.start()
+        self.smtp.start()
+        threading.Thread(target=self.http.serve_forever, name="http", daemon=True).start()
+
+    def shutdown(self) -> None:
+        """Stop taking mail and requests first, then let workers finish what they hold."""
+        self.smtp.stop()
+        self.http.shutdown()
+        self.stop.set()
+        for w in self.workers:
+            w.wake.set()
+            w.join(timeout=20)
+
+    def run_forever(self) -> None:
+        def on_signal(signum: int, frame: FrameType | None) -> None:
+            self.stop.set()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        self.start()
+        o, s = self.options, self.settings
+        print(f"calsnack serve: mail for *@{s.domain} on smtp://{o.host}:{o.smtp_port}", flush=True)
+        print(f"calsnack serve: HTTP on http://{o.host}:{o.http_port} (links under {s.base_url})", flush=True)
+        print(
+            f"calsnack serve: data in {o.data_dir.resolve()}, outbox {o.data_dir.resolve() / 'outbox'}",
+            flush=True,
+        )
+        self.stop.wait()
+        print("calsnack serve: stopping", file=sys.stderr, flush=True)
+        self.shutdown()

@@ -1,0 +1,117 @@
+"""The embedded SMTP server, playing SES inbound: authenticate, store durably, then emit the S3 event.
+
+Mail is written (fsync) and its S3 event queued before the 250 reply, so a killed
+server loses nothing it accepted; a 4xx is given only when the mail cannot be stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from email.utils import formatdate, parseaddr
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from calsnack.adapters.embedded.blobs import FileBlobStore
+from calsnack.adapters.embedded.queue import SqliteQueue
+from calsnack.ports import QueueMessage
+from calsnack.serve.lambda_events import s3_put_event
+
+INBOUND_QUEUE = "inbound"
+#: SES accepts messages up to 40 MB.
+MAX_MESSAGE_SIZE = 40 * 1024 * 1024
+MAILBOX_ROUTES = {"snack": "snack", "batch": "batch"}
+
+
+def route_of_recipient(address: str) -> str:
+    local = address.rpartition("@")[0].lower()
+    return MAILBOX_ROUTES.get(local, "other")
+
+
+def _header_from_domain(data: bytes) -> str:
+    head = data.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0].decode("utf-8", "replace")
+    for line in head.splitlines():
+        if line.lower().startswith("from:"):
+            return parseaddr(line[5:].strip())[1].rpartition("@")[2].lower()
+    return ""
+
+
+class InboundHandler:
+    def __init__(
+        self,
+        *,
+        domain: str,
+        authserv_id: str,
+        local_auth: str,
+        blobs: FileBlobStore,
+        queue: SqliteQueue,
+        bucket: str = "embedded-mail",
+    ) -> None:
+        self.domain = domain.lower()
+        self.authserv_id = authserv_id
+        self.local_auth = local_auth
+        self.blobs = blobs
+        self.queue = queue
+        self.bucket = bucket
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
+        if address.rpartition("@")[2].lower() != self.domain:
+            return "550 5.7.1 Relaying denied: this server only receives mail for " + self.domain
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    def _headers(self, session: Session, envelope: Envelope, data: bytes) -> bytes:
+        peer = session.peer[0] if isinstance(session.peer, tuple) else str(session.peer)
+        verdict = self.local_auth if peer in ("127.0.0.1", "::1") else "none"
+        mail_from = envelope.mail_from or ""
+        from_domain = _header_from_domain(data)
+        results = (
+            f"Authentication-Results: {self.authserv_id}; spf={verdict} smtp.mailfrom={mail_from or '<>'};"
+            f" dkim=none; dmarc={verdict} header.from={from_domain or 'unknown'}\r\n"
+        )
+        received = (
+            f"Received: from {session.host_name or 'unknown'} ([{peer}]) by {self.domain} (calsnack) "
+            f"with SMTP id {uuid.uuid4().hex[:16]}; {formatdate(localtime=False)}\r\n"
+        )
+        return f"Return-Path: <{mail_from}>\r\n".encode() + results.encode() + received.encode()
+
+    def store(self, session: Session, envelope: Envelope) -> None:
+        data = envelope.original_content or b""
+        raw = self._headers(session, envelope, data) + data
+        routes = sorted({route_of_recipient(str(r)) for r in envelope.rcpt_tos})
+        message_id = uuid.uuid4().hex
+        events = []
+        for route in routes:
+            key = f"mail/{route}/{message_id}"
+            self.blobs.put(key, raw)
+            events.append(QueueMessage(body=json.dumps(s3_put_event(self.bucket, key, len(raw)))))
+        self.queue.send(INBOUND_QUEUE, events)
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, self.store, session, envelope)
+        except Exception:
+            return "451 4.3.0 Could not store the message; try again later"
+        return "250 2.0.0 OK: queued"
+
+
+class LenientSMTP(SMTP):
+    """Accepts bare-LF messages, as Postfix and SES do: Python's smtplib sends bytes unconverted,
+    which would otherwise make a whole message one over-long "line"."""
+
+    line_length_limit = MAX_MESSAGE_SIZE
+
+
+class InboundController(Controller):
+    def factory(self) -> SMTP:
+        return LenientSMTP(
+            self.handler,
+            data_size_limit=MAX_MESSAGE_SIZE,
+            decode_data=False,
+            enable_SMTPUTF8=True,
+            hostname=self.hostname,
+        )

@@ -1,0 +1,84 @@
+"""Worker loops that play Lambda's event sources: S3 notifications and SQS batches with partial failures."""
+
+from __future__ import annotations
+
+import json
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from calsnack.adapters.embedded.queue import Received, SqliteQueue
+from calsnack.serve.lambda_events import LambdaContext, sqs_event
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+@dataclass
+class EventSource:
+    """One queue feeding one handler, as an SQS event source mapping (or S3 notification) would."""
+
+    name: str
+    queue: str
+    handler: Handler
+    batch_size: int
+    visibility_timeout: float
+    fifo: bool = False
+    #: S3 notifications arrive one event per message, not as an SQS batch.
+    raw_events: bool = False
+    retry_delay: float = 2.0
+
+
+class Worker(threading.Thread):
+    def __init__(self, queue: SqliteQueue, source: EventSource, stop: threading.Event) -> None:
+        super().__init__(name=f"worker-{source.name}", daemon=True)
+        self.queue = queue
+        self.source = source
+        self.stop = stop
+        self.wake = threading.Event()
+        queue.on_send(self._on_send)
+
+    def _on_send(self, queue: str) -> None:
+        if queue == self.source.queue:
+            self.wake.set()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            self.wake.clear()
+            messages = self.queue.receive(
+                self.source.queue, self.source.batch_size, self.source.visibility_timeout
+            )
+            if messages:
+                self.dispatch(messages)
+                continue
+            wait = self.queue.next_visible_in(self.source.queue)
+            self.wake.wait(timeout=min(wait if wait is not None else 1.0, 1.0))
+
+    def dispatch(self, messages: list[Received]) -> None:
+        context = LambdaContext(function_name=f"calsnack-{self.source.name}")
+        if self.source.raw_events:
+            for m in messages:
+                try:
+                    self.source.handler(json.loads(m.body), context)
+                except Exception:
+                    traceback.print_exc()
+                    self.queue.release([m.receipt], self.source.retry_delay * m.receive_count)
+                else:
+                    self.queue.ack([m.receipt])
+            return
+        try:
+            response = self.source.handler(
+                sqs_event(self.source.queue, messages, fifo=self.source.fifo), context
+            )
+        except Exception:
+            traceback.print_exc()
+            self.queue.release([m.receipt for m in messages], self.source.retry_delay)
+            return
+        failed = {f["itemIdentifier"] for f in (response or {}).get("batchItemFailures", [])}
+        self.queue.ack([m.receipt for m in messages if m.message_id not in failed])
+        retry = [m for m in messages if m.message_id in failed]
+        if retry:
+            self.queue.release(
+                [m.receipt for m in retry], self.source.retry_delay * max(m.receive_count for m in retry)
+            )

@@ -1,0 +1,243 @@
+"""Applying a packed chunk of CSV command rows, in file order, each at most once.
+
+Each event remembers the last row applied to it (`Event.applied_row`), so a re-delivered
+chunk re-applies nothing; the chunk's outcome is credited to its batch exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from calsnack.bootstrap import Services
+from calsnack.domain.commands import CommandName, CommandRow, EventFields
+from calsnack.domain.model import Delivery, Event, EventStatus, Method, RowError, Source, domain_of, event_key
+from calsnack.ical.write import event_calendar
+from calsnack.messages import ApplyRows
+from calsnack.ports import Conflict
+from calsnack.usecases.enqueue import enqueue_deliveries, enqueue_fan_out
+from calsnack.usecases.finish_batch import finish_batch
+
+
+class RowRefused(Exception):
+    def __init__(self, column: str, reason: str) -> None:
+        super().__init__(reason)
+        self.column = column
+        self.reason = reason
+
+
+@dataclass
+class ChunkResult:
+    applied: int = 0
+    refused: list[RowError] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)
+    fan_outs: list[tuple[str, int, Method]] = field(default_factory=list)
+
+
+def _already_applied(event: Event, row: CommandRow) -> bool:
+    """Rows of one batch apply in file order, so an event at or past this row has seen it."""
+    batch, _, _ = event.applied_row.partition(":")
+    return batch == row.batch_id and event.applied_row >= row.marker
+
+
+def _times(day: date, start: time, end: time, zone: str) -> tuple[datetime, datetime]:
+    tz = ZoneInfo(zone)
+    begin = datetime.combine(day, start, tz)
+    finish = datetime.combine(day, end, tz)
+    if finish <= begin:
+        # "An end earlier than the start means the next day" (CONTRACT §3).
+        finish += timedelta(days=1)
+    return begin, finish
+
+
+def _calendar(
+    start: datetime, end: datetime, zone: str, summary: str, location: str, description: str, meeting_url: str
+) -> str:
+    return event_calendar(
+        start=start,
+        end=end,
+        timezone=zone,
+        summary=summary,
+        location=location,
+        description=description,
+        meeting_url=meeting_url,
+    )
+
+
+def _create(services: Services, row: CommandRow, result: ChunkResult) -> None:
+    f = row.fields
+    assert f.date and f.start_time and f.end_time and f.timezone and f.subject is not None
+    key = event_key(row.organizer, row.event_id)
+    existing = services.store.get_event(key)
+    if existing is not None:
+        if not _already_applied(existing, row):
+            raise RowRefused(
+                "event_id", "an event with this event_id already exists; use UPDATE to change it"
+            )
+    else:
+        start, end = _times(f.date, f.start_time, f.end_time, f.timezone)
+        now = services.clock()
+        existing = services.store.put_event(
+            Event(
+                key=key,
+                organizer=row.organizer,
+                event_id=row.event_id,
+                uid=f"{key}@{services.settings.domain}",
+                source=Source.CSV,
+                organizer_name="",
+                summary=f.subject,
+                start=start,
+                end=end,
+                timezone=f.timezone,
+                all_day=False,
+                calendar=_calendar(
+                    start,
+                    end,
+                    f.timezone,
+                    f.subject,
+                    f.location or "",
+                    f.description or "",
+                    f.meeting_url or "",
+                ),
+                location=f.location or "",
+                description=f.description or "",
+                meeting_url=f.meeting_url or "",
+                applied_row=row.marker,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    result.deliveries.extend(Delivery(key, a, existing.sequence, Method.REQUEST) for a in row.attendees)
+
+
+def _find(services: Services, sender_domain: str, row: CommandRow) -> Event:
+    found = services.store.find_by_event_id(sender_domain, row.event_id)
+    if not found:
+        raise RowRefused("event_id", "no event with this event_id was created from your domain")
+    if len(found) > 1:
+        raise RowRefused("event_id", "several organizers of your domain use this event_id; it is ambiguous")
+    return found[0]
+
+
+def _updated(event: Event, f: EventFields, zone: str) -> tuple[datetime, datetime]:
+    """New start and end: given fields replace old ones; a new start without an end keeps the duration."""
+    old_start = event.start.astimezone(ZoneInfo(zone))
+    day = f.date or old_start.date()
+    start_time = f.start_time or old_start.timetz().replace(tzinfo=None)
+    begin = datetime.combine(day, start_time, ZoneInfo(zone))
+    if f.end_time is not None:
+        _, finish = _times(day, start_time, f.end_time, zone)
+    else:
+        finish = begin + (event.end - event.start)
+    return begin, finish
+
+
+def _update(services: Services, sender_domain: str, row: CommandRow, result: ChunkResult) -> None:
+    event = _find(services, sender_domain, row)
+    if _already_applied(event, row):
+        return
+    if event.cancelled:
+        raise RowRefused("event_id", "the event is cancelled")
+    f = row.fields
+    zone = f.timezone or event.timezone
+    start, end = _updated(event, f, zone)
+    summary = f.subject if f.subject is not None else event.summary
+    location = f.location if f.location is not None else event.location
+    description = f.description if f.description is not None else event.description
+    meeting_url = f.meeting_url if f.meeting_url is not None else event.meeting_url
+    changed = (start, end, zone, summary, location, description, meeting_url) != (
+        event.start,
+        event.end,
+        event.timezone,
+        event.summary,
+        event.location,
+        event.description,
+        event.meeting_url,
+    )
+    updated = event.revised(
+        start=start,
+        end=end,
+        timezone=zone,
+        summary=summary,
+        location=location,
+        description=description,
+        meeting_url=meeting_url,
+        applied_row=row.marker,
+        updated_at=services.clock(),
+        sequence=event.sequence + 1 if changed else event.sequence,
+        calendar=_calendar(start, end, zone, summary, location, description, meeting_url)
+        if changed
+        else event.calendar,
+    )
+    services.store.put_event(updated)
+    if changed:
+        result.fan_outs.append((event.key, updated.sequence, Method.REQUEST))
+
+
+def _cancel(services: Services, sender_domain: str, row: CommandRow, result: ChunkResult) -> None:
+    event = _find(services, sender_domain, row)
+    if _already_applied(event, row):
+        return
+    if event.cancelled:
+        raise RowRefused("event_id", "the event is already cancelled")
+    updated = event.revised(
+        status=EventStatus.CANCELLED,
+        sequence=event.sequence + 1,
+        applied_row=row.marker,
+        updated_at=services.clock(),
+    )
+    services.store.put_event(updated)
+    result.fan_outs.append((event.key, updated.sequence, Method.CANCEL))
+
+
+def _invite(services: Services, sender_domain: str, row: CommandRow, result: ChunkResult) -> None:
+    event = _find(services, sender_domain, row)
+    if event.cancelled:
+        raise RowRefused("event_id", "the event is cancelled")
+    result.deliveries.extend(Delivery(event.key, a, event.sequence, Method.REQUEST) for a in row.attendees)
+
+
+_ACTIONS: dict[CommandName, Callable[[Services, str, CommandRow, ChunkResult], None]] = {
+    CommandName.UPDATE: _update,
+    CommandName.CANCEL: _cancel,
+    CommandName.INVITE: _invite,
+}
+
+
+def apply_row(services: Services, sender_domain: str, row: CommandRow, result: ChunkResult) -> None:
+    for attempt in (1, 2):
+        try:
+            if row.command is CommandName.CREATE:
+                _create(services, row, result)
+            else:
+                _ACTIONS[row.command](services, sender_domain, row, result)
+        except RowRefused as exc:
+            result.refused.append(RowError(row.row, exc.column, exc.reason, row.cells))
+        except Conflict:
+            if attempt == 2:
+                raise
+            continue
+        else:
+            result.applied += 1
+        return
+
+
+def apply_command_rows(services: Services, chunk: ApplyRows) -> ChunkResult:
+    sender_domain = domain_of(chunk.sender)
+    result = ChunkResult()
+    for row in chunk.rows:
+        apply_row(services, sender_domain, row, result)
+    enqueue_deliveries(services, result.deliveries, chunk=f"rows:{chunk.chunk}", batch_id=chunk.batch_id)
+    for key, sequence, method in result.fan_outs:
+        enqueue_fan_out(services, key, sequence, method)
+    services.store.batch_progress(
+        chunk.batch_id,
+        f"rows:{chunk.chunk}",
+        applied=result.applied,
+        refused=result.refused,
+        queued=len(result.deliveries),
+    )
+    finish_batch(services, chunk.batch_id)
+    return result

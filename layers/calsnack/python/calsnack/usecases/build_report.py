@@ -1,0 +1,39 @@
+"""The report of CONTRACT §4: events with their counts, by event, organizer or domain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from calsnack.domain.model import Event, event_key, normalize_address
+from calsnack.ports import Store
+
+
+def event_report(store: Store, event: Event) -> dict[str, Any]:
+    return {
+        "organizer": event.organizer,
+        "event_id": event.event_id,
+        "uid": event.uid,
+        "status": event.status.value,
+        "sequence": event.sequence,
+        "summary": event.summary,
+        "start": event.start.isoformat(),
+        "end": event.end.isoformat(),
+        "timezone": event.timezone,
+        "source": event.source.value,
+        "counts": store.counts(event.key).as_dict(),
+    }
+
+
+def report_event(store: Store, organizer: str, event_id: str) -> dict[str, Any]:
+    event = store.get_event(event_key(organizer, event_id))
+    return {"events": [event_report(store, event)] if event else []}
+
+
+def report_organizer(store: Store, organizer: str) -> dict[str, Any]:
+    return {
+        "events": [event_report(store, e) for e in store.events_by_organizer(normalize_address(organizer))]
+    }
+
+
+def report_domain(store: Store, domain: str) -> dict[str, Any]:
+    return {"events": [event_report(store, e) for e in store.events_by_domain(domain.strip().lower())]}

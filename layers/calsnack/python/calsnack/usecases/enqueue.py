@@ -1,0 +1,45 @@
+"""Putting work on the queues in packed messages (requests to SQS cost money; rows don't)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from calsnack.bootstrap import Services
+from calsnack.domain.model import Delivery, Method
+from calsnack.messages import FanOut, SendDeliveries, encode
+from calsnack.ports import QueueMessage, QueueName
+
+#: Personal messages per queue message: one sender invocation's worth at a modest send rate.
+DELIVERIES_PER_MESSAGE = 200
+
+
+def enqueue_deliveries(
+    services: Services, deliveries: Sequence[Delivery], *, chunk: str, batch_id: str = ""
+) -> int:
+    """Queue the deliveries; `chunk` names this set so a re-delivered caller queues nothing new."""
+    messages = []
+    for n, i in enumerate(range(0, len(deliveries), DELIVERIES_PER_MESSAGE)):
+        part = SendDeliveries(
+            chunk=f"{chunk}/{n}",
+            deliveries=tuple(deliveries[i : i + DELIVERIES_PER_MESSAGE]),
+            batch_id=batch_id,
+        )
+        messages.append(QueueMessage(body=encode(part), dedup_id=part.chunk))
+    if messages:
+        services.queue.send(QueueName.SENDS, messages)
+    return len(deliveries)
+
+
+def enqueue_fan_out(
+    services: Services, event_key: str, sequence: int, method: Method, after: str = ""
+) -> None:
+    """Send revision `sequence` to everyone whose answer is Yes or Maybe, a page at a time."""
+    message = FanOut(event_key=event_key, sequence=sequence, method=method, after=after)
+    services.queue.send(
+        QueueName.SENDS,
+        [
+            QueueMessage(
+                body=encode(message), dedup_id=f"fanout:{event_key}:{sequence}:{method.value}:{after}"
+            )
+        ],
+    )

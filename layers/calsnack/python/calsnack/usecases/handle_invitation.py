@@ -1,0 +1,180 @@
+"""An organizer's invitation, update or cancellation arriving at snack@: keep the event, answer with a snack.
+
+Revisions are ordered as the reference servers order them (SEQUENCE, then DTSTAMP), so a
+repeated or stale message changes nothing; only the organizer may change an event, and
+the event is keyed by (organizer, UID), so another organizer cannot touch it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from aws_lambda_powertools import Logger
+
+from calsnack.bootstrap import Services
+from calsnack.domain.model import Event, EventStatus, Method, Source, event_key
+from calsnack.ical.read import ClientEvent, NoCalendar, read_calendar_mail
+from calsnack.links import Links
+from calsnack.mail.inbound import InboundMail
+from calsnack.mail.snack import snack_mail
+from calsnack.ports import Conflict
+from calsnack.usecases.enqueue import enqueue_fan_out
+from calsnack.usecases.notify import explain_refusal
+
+logger = Logger(child=True)
+
+_REQUESTS = frozenset({"REQUEST", "PUBLISH", "ADD"})
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    event_key: str
+    action: str
+
+
+def _newer(ev: ClientEvent, event: Event) -> bool:
+    if ev.sequence != event.origin_sequence:
+        return ev.sequence > event.origin_sequence
+    if ev.dtstamp is None or event.origin_stamp is None:
+        return False
+    return ev.dtstamp > event.origin_stamp
+
+
+def _new_event(services: Services, ev: ClientEvent, organizer: str, name: str, now: datetime) -> Event:
+    key = event_key(organizer, ev.uid)
+    return Event(
+        key=key,
+        organizer=organizer,
+        event_id=ev.uid,
+        uid=f"{key}@{services.settings.domain}",
+        source=Source.CALENDAR,
+        organizer_name=ev.organizer_name or name,
+        summary=ev.summary,
+        start=ev.start,
+        end=ev.end,
+        timezone=ev.timezone,
+        all_day=ev.all_day,
+        calendar=ev.calendar,
+        location=ev.location,
+        description=ev.description,
+        meeting_url=ev.meeting_url,
+        origin_sequence=ev.sequence,
+        origin_stamp=ev.dtstamp,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _content_changed(old: Event, new: Event) -> bool:
+    return (
+        old.calendar,
+        old.summary,
+        old.start,
+        old.end,
+        old.location,
+        old.description,
+        old.meeting_url,
+    ) != (new.calendar, new.summary, new.start, new.end, new.location, new.description, new.meeting_url)
+
+
+def _send_snack(services: Services, event: Event, mail: InboundMail) -> Event:
+    s = services.settings
+    services.mailer.send(
+        snack_mail(s, Links(s.link_key, s.base_url, s.domain), event, in_reply_to=mail.message_id)
+    )
+    return services.store.put_event(event.revised(snack_sent=True))
+
+
+def _apply(services: Services, ev: ClientEvent, method: str, mail: InboundMail) -> Outcome:
+    organizer = ev.organizer or mail.sender
+    now = services.clock()
+    key = event_key(organizer, ev.uid)
+    existing = services.store.get_event(key)
+    if existing is None:
+        if method == "CANCEL":
+            return Outcome(key, "cancel-unknown")
+        if ev.end < now and not ev.recurring:
+            explain_refusal(
+                services, mail, f'the event "{ev.summary}" is already over, so there is nothing to share.'
+            )
+            return Outcome(key, "over")
+        event = services.store.put_event(_new_event(services, ev, organizer, mail.sender_name, now))
+        _send_snack(services, event, mail)
+        return Outcome(key, "created")
+
+    final_cancel = method == "CANCEL" and not existing.cancelled and ev.sequence >= existing.origin_sequence
+    if not _newer(ev, existing) and not final_cancel:
+        if not existing.snack_sent and method != "CANCEL":
+            _send_snack(services, existing, mail)
+            return Outcome(key, "snack-resent")
+        return Outcome(key, "stale")
+
+    if method == "CANCEL":
+        if existing.cancelled:
+            updated = existing.revised(origin_sequence=ev.sequence, origin_stamp=ev.dtstamp, updated_at=now)
+            services.store.put_event(updated)
+            return Outcome(key, "already-cancelled")
+        updated = existing.revised(
+            status=EventStatus.CANCELLED,
+            sequence=existing.sequence + 1,
+            origin_sequence=ev.sequence,
+            origin_stamp=ev.dtstamp,
+            updated_at=now,
+        )
+        services.store.put_event(updated)
+        enqueue_fan_out(services, key, updated.sequence, Method.CANCEL)
+        return Outcome(key, "cancelled")
+
+    fresh = _new_event(services, ev, organizer, mail.sender_name, now)
+    reinstated = existing.cancelled
+    changed = reinstated or _content_changed(existing, fresh)
+    updated = existing.revised(
+        summary=fresh.summary,
+        start=fresh.start,
+        end=fresh.end,
+        timezone=fresh.timezone,
+        all_day=fresh.all_day,
+        calendar=fresh.calendar,
+        location=fresh.location,
+        description=fresh.description,
+        meeting_url=fresh.meeting_url,
+        organizer_name=fresh.organizer_name,
+        status=EventStatus.CONFIRMED,
+        sequence=existing.sequence + 1 if changed else existing.sequence,
+        origin_sequence=ev.sequence,
+        origin_stamp=ev.dtstamp,
+        updated_at=now,
+    )
+    services.store.put_event(updated)
+    if changed:
+        enqueue_fan_out(services, key, updated.sequence, Method.REQUEST)
+    return Outcome(key, "updated" if changed else "unchanged")
+
+
+def handle_invitation(services: Services, mail: InboundMail) -> list[Outcome]:
+    """Act on every event of the organizer's calendar mail; a lost race is retried once."""
+    try:
+        calendar = read_calendar_mail(mail.message)
+    except NoCalendar as exc:
+        explain_refusal(services, mail, str(exc))
+        return []
+    method = calendar.method.upper()
+    if method not in _REQUESTS and method != "CANCEL":
+        explain_refusal(
+            services, mail, f"{services.settings.snack_address} takes invitations; this mail is a {method}."
+        )
+        return []
+    outcomes = []
+    for ev in calendar.events:
+        if ev.organizer and ev.organizer != mail.sender:
+            # RFC 5546 §6: only the organizer may create, change or cancel an event.
+            logger.warning(
+                "sender is not the organizer", extra={"sender": mail.sender, "organizer": ev.organizer}
+            )
+            continue
+        try:
+            outcomes.append(_apply(services, ev, method, mail))
+        except Conflict:
+            outcomes.append(_apply(services, ev, method, mail))
+    return outcomes

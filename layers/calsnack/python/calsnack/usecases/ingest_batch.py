@@ -1,0 +1,127 @@
+"""Splitting a CSV batch into packed, ordered command messages without holding the file in memory.
+
+Rows are routed to one of `GROUPS` FIFO message groups by their event_id, so every row
+of one event travels in one group, in file order, while different events apply in
+parallel; each message carries up to `ROWS_PER_MESSAGE` rows (few SQS requests).
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+from calsnack.bootstrap import Services
+from calsnack.csvcommands.read import BatchRefused, read_commands
+from calsnack.domain.commands import CommandRow
+from calsnack.domain.model import BatchStatus, RowError, domain_of
+from calsnack.messages import ApplyRows, encode
+from calsnack.ports import QueueMessage, QueueName
+from calsnack.usecases.finish_batch import finish_batch
+
+GROUPS = 64
+ROWS_PER_MESSAGE = 100
+#: Queue messages handed to the queue port per call (it packs them into SendMessageBatch calls).
+MESSAGES_PER_SEND = 50
+ERRORS_PER_RECORD = 500
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRequest:
+    batch_id: str
+    sender: str
+    message_id: str
+    blob_key: str
+
+
+class BatchSplitter:
+    def __init__(self, services: Services, request: BatchRequest) -> None:
+        self.services = services
+        self.request = request
+        self.domain = domain_of(request.sender)
+        self.buffers: dict[int, list[CommandRow]] = {}
+        self.pending: list[QueueMessage] = []
+        self.errors: list[RowError] = []
+        self.chunks = 0
+        self.error_chunks = 0
+
+    def add_row(self, row: CommandRow) -> None:
+        group = zlib.crc32(row.event_id.encode()) % GROUPS
+        rows = self.buffers.setdefault(group, [])
+        rows.append(row)
+        if len(rows) >= ROWS_PER_MESSAGE:
+            self._seal(group)
+
+    def add_error(self, error: RowError) -> None:
+        self.errors.append(error)
+        if len(self.errors) >= ERRORS_PER_RECORD:
+            self._record_errors()
+
+    def _seal(self, group: int) -> None:
+        rows = self.buffers.pop(group)
+        chunk = f"{self.request.batch_id}:{self.chunks:06d}"
+        self.chunks += 1
+        body = encode(ApplyRows(self.request.batch_id, self.request.sender, chunk, tuple(rows)))
+        self.pending.append(QueueMessage(body=body, group=f"{self.domain}#{group}", dedup_id=chunk))
+        if len(self.pending) >= MESSAGES_PER_SEND:
+            self._send()
+
+    def _send(self) -> None:
+        if self.pending:
+            self.services.queue.send(QueueName.COMMANDS, self.pending)
+            self.pending = []
+
+    def _record_errors(self) -> None:
+        if self.errors:
+            self.services.store.batch_progress(
+                self.request.batch_id, f"parse:{self.error_chunks:06d}", refused=self.errors
+            )
+            self.error_chunks += 1
+            self.errors = []
+
+    def finish(self, rows_total: int) -> None:
+        for group in sorted(self.buffers):
+            self._seal(group)
+        self._send()
+        self._record_errors()
+        self.services.store.batch_parsed(self.request.batch_id, rows_total, ())
+
+
+def ingest_batch(services: Services, request: BatchRequest) -> BatchStatus:
+    """Split the stored CSV into command messages; raises `BatchRefused` for an unusable file."""
+    store = services.store
+    existing = store.get_batch(request.batch_id)
+    if existing is not None and existing.parsed:
+        return existing
+    with services.blobs.open(request.blob_key) as stream:
+        reader = read_commands(stream, batch_id=request.batch_id, sender_domain=domain_of(request.sender))
+        store.create_batch(
+            BatchStatus(
+                batch_id=request.batch_id,
+                sender=request.sender,
+                domain=domain_of(request.sender),
+                message_id=request.message_id,
+                created_at=services.clock(),
+                header=tuple(reader.header),
+            )
+        )
+        splitter = BatchSplitter(services, request)
+        total = 0
+        try:
+            for item in reader:
+                total += 1
+                if isinstance(item, RowError):
+                    splitter.add_error(item)
+                else:
+                    splitter.add_row(item)
+        except BatchRefused as exc:
+            # The file broke off part-way: the rows before still apply, the rest is one refusal.
+            total += 1
+            splitter.add_error(RowError(reader.row + 1, "", str(exc)))
+        splitter.finish(total)
+    finish_batch(services, request.batch_id)
+    status = store.get_batch(request.batch_id)
+    assert status is not None
+    return status
+
+
+__all__ = ["BatchRefused", "BatchRequest", "ingest_batch"]

@@ -1,0 +1,68 @@
+"""A VIP list mailed to an event's VIP address: personal invitations for every address in it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from email.message import EmailMessage
+
+from calsnack.bootstrap import Services
+from calsnack.domain.model import Delivery, Event, Method, normalize_address
+from calsnack.mail.compose import compose
+from calsnack.mail.inbound import InboundMail
+from calsnack.usecases.answer_rsvp import valid_address
+from calsnack.usecases.enqueue import enqueue_deliveries
+from calsnack.usecases.notify import explain_refusal
+
+_CANDIDATE = re.compile(r"[^\s,;<>\"'()\[\]]+@[^\s,;<>\"'()\[\]]+")
+#: A VIP mail is read whole; this bounds it (a larger list goes through a CSV batch).
+MAX_ADDRESSES = 10_000
+
+
+def addresses_in(text: str) -> list[str]:
+    """Every address in a pasted list or a CSV, in order, once each."""
+    seen: dict[str, None] = {}
+    for row in csv.reader(io.StringIO(text)):
+        for cell in row:
+            for candidate in _CANDIDATE.findall(cell):
+                address = normalize_address(candidate.strip(".:"))
+                if valid_address(address):
+                    seen.setdefault(address)
+    return list(seen)
+
+
+def vip_text(message: EmailMessage) -> str:
+    """The list: a CSV/text attachment if there is one, else the plain-text body."""
+    for part in message.iter_attachments():
+        if isinstance(part, EmailMessage) and part.get_content_maintype() == "text":
+            return str(part.get_content())
+    body = message.get_body(("plain",))
+    return str(body.get_content()) if isinstance(body, EmailMessage) else ""
+
+
+def invite_vips(services: Services, mail: InboundMail, event: Event) -> int:
+    if not mail.authenticated or mail.sender != event.organizer:
+        explain_refusal(services, mail, "only the event's organizer can send its VIP list")
+        return 0
+    if event.cancelled:
+        explain_refusal(services, mail, f'the event "{event.summary}" is cancelled')
+        return 0
+    addresses = addresses_in(vip_text(mail.message))[:MAX_ADDRESSES]
+    if not addresses:
+        explain_refusal(services, mail, "no e-mail addresses were found in the mail or its attachment")
+        return 0
+    deliveries = [Delivery(event.key, a, event.sequence, Method.REQUEST) for a in addresses]
+    enqueue_deliveries(services, deliveries, chunk=f"vip:{mail.message_id}")
+    services.mailer.send(
+        compose(
+            services.settings,
+            to=mail.sender,
+            subject=f"VIP list for {event.summary}: {len(addresses)} invitations on their way",
+            text=f'calsnack is sending a personal invitation for "{event.summary}" to {len(addresses)} addresses:\n\n'
+            + "\n".join(f"  {a}" for a in addresses[:50])
+            + ("\n  …\n" if len(addresses) > 50 else "\n"),
+            in_reply_to=mail.message_id,
+        )
+    )
+    return len(addresses)

@@ -1,0 +1,34 @@
+"""Telling a sender why their mail could not be used — only when that cannot feed a loop or backscatter."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger
+
+from calsnack.bootstrap import Services
+from calsnack.mail.compose import compose
+from calsnack.mail.inbound import InboundMail
+
+logger = Logger(child=True)
+
+
+def explain_refusal(services: Services, mail: InboundMail, reason: str) -> bool:
+    """Reply once with `reason` to an authenticated human sender; True if a reply went out."""
+    if not mail.authenticated or mail.automatic:
+        logger.info("refused without reply", extra={"sender": mail.sender, "reason": reason})
+        return False
+    subject = mail.subject or "your mail"
+    text = (
+        f'calsnack could not use your mail "{subject}":\n\n  {reason}\n\n'
+        f"To get RSVP buttons for an event, add {services.settings.snack_address} as a guest of the event\n"
+        f"in your calendar. To send a batch of commands, mail a CSV file to {services.settings.batch_address}.\n"
+    )
+    services.mailer.send(
+        compose(
+            services.settings,
+            to=mail.sender,
+            subject=f"Re: {subject}",
+            text=text,
+            in_reply_to=mail.message_id,
+        )
+    )
+    return True

@@ -1,0 +1,108 @@
+"""The inbound entry point: one stored mail, routed by the mailbox it reached.
+
+SES receipt rules store mail for snack@ under `mail/snack/`, for batch@ under
+`mail/batch/` and for any other address of the domain under `mail/other/` (the embedded
+SMTP server does the same), so the route is the second part of the blob key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from email.message import EmailMessage
+
+from aws_lambda_powertools import Logger
+
+from calsnack.bootstrap import Services
+from calsnack.csvcommands.read import BatchRefused
+from calsnack.links import Links
+from calsnack.mail.inbound import InboundMail, parse_inbound
+from calsnack.usecases.handle_invitation import handle_invitation
+from calsnack.usecases.ingest_batch import BatchRequest, ingest_batch
+from calsnack.usecases.invite_vips import invite_vips
+from calsnack.usecases.notify import explain_refusal
+from calsnack.usecases.record_reply import record_reply
+
+logger = Logger(child=True)
+
+_CSV_TYPES = frozenset({"text/csv", "application/csv", "text/comma-separated-values"})
+
+
+def route_of(blob_key: str) -> str:
+    parts = blob_key.split("/")
+    return parts[1] if len(parts) > 2 and parts[0] == "mail" else "other"
+
+
+def csv_attachment(message: EmailMessage) -> bytes | None:
+    for part in message.iter_attachments():
+        if not isinstance(part, EmailMessage):
+            continue
+        name = (part.get_filename() or "").lower()
+        if name.endswith((".csv", ".txt")) or part.get_content_type() in _CSV_TYPES:
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                return payload
+    return None
+
+
+def _batch(services: Services, mail: InboundMail, digest: str) -> str:
+    if not mail.authenticated:
+        logger.warning("unauthenticated batch dropped", extra={"sender": mail.sender})
+        return "unauthenticated"
+    allowed = services.settings.batch_domains
+    if allowed and mail.sender_domain not in allowed:
+        explain_refusal(
+            services, mail, f"the domain {mail.sender_domain} may not send batches to this service"
+        )
+        return "domain-not-allowed"
+    data = csv_attachment(mail.message)
+    if data is None:
+        explain_refusal(services, mail, "the mail has no CSV file attached")
+        return "no-csv"
+    batch_id = digest[:24]
+    blob_key = f"batches/{batch_id}.csv"
+    services.blobs.put(blob_key, data)
+    try:
+        ingest_batch(services, BatchRequest(batch_id, mail.sender, mail.message_id, blob_key))
+    except BatchRefused as exc:
+        explain_refusal(services, mail, str(exc))
+        return "refused"
+    return "batch"
+
+
+def _other(services: Services, mail: InboundMail) -> str:
+    s = services.settings
+    links = Links(s.link_key, s.base_url, s.domain)
+    for address in mail.recipients:
+        key = links.vip_event(address)
+        event = services.store.get_event(key) if key else None
+        if event is not None:
+            invite_vips(services, mail, event)
+            return "vip"
+    record_reply(services, mail)
+    return "reply"
+
+
+def receive_mail(services: Services, blob_key: str) -> str:
+    """Act on one stored mail once; returns what was done (for logs and tests)."""
+    raw = services.blobs.get(blob_key)
+    route = route_of(blob_key)
+    mail = parse_inbound(raw, services.settings.authserv_id)
+    identity = mail.message_id or hashlib.sha256(raw).hexdigest()
+    digest = hashlib.sha256(f"{route}\n{identity}".encode()).hexdigest()
+    marker = f"mail:{digest}"
+    if services.store.done(marker):
+        return "duplicate"
+    if route == "snack":
+        if mail.authenticated:
+            handle_invitation(services, mail)
+            outcome = "invitation"
+        else:
+            logger.warning("unauthenticated invitation dropped", extra={"sender": mail.sender})
+            outcome = "unauthenticated"
+    elif route == "batch":
+        outcome = _batch(services, mail, digest)
+    else:
+        outcome = _other(services, mail)
+    services.store.mark_done(marker)
+    logger.info("mail handled", extra={"route": route, "outcome": outcome})
+    return outcome

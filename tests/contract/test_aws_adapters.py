@@ -1,0 +1,232 @@
+"""What only the AWS set has to get right: request limits, partial failures, error mapping, key layout.
+
+The behaviour shared with the embedded set is pinned by the other modules of this suite.
+"""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
+from calsnack.adapters.aws import queue as aws_queue
+from calsnack.adapters.aws import store as aws_store
+from calsnack.adapters.aws.environment import services_from_environment
+from calsnack.adapters.aws.mailer import SesMailer
+from calsnack.adapters.aws.queue import BATCH_BYTES, QueueSendError, SqsQueue, batches
+from calsnack.adapters.aws.retry import ATTEMPTS
+from calsnack.adapters.aws.store import ATTENDEE_SHARDS, DynamoStore, attendee_pk
+from calsnack.domain.model import BatchStatus, Delivery, Method, PartStat, RowError
+from calsnack.ports import OutgoingMail, QueueMessage, QueueName, Rejected, Throttled
+
+from tests.contract.adapter_sets import REGION, TABLE
+from tests.contract.builders import T0, answer, make_event, unique
+
+
+@pytest.fixture(autouse=True)
+def no_backoff(monkeypatch):
+    monkeypatch.setattr(aws_queue, "pause", lambda attempt: None)
+    monkeypatch.setattr(aws_store, "pause", lambda attempt: None)
+
+
+# -- SQS ------------------------------------------------------------------------------------
+
+
+def test_batches_respect_entry_and_byte_limits():
+    small = [QueueMessage("x") for _ in range(23)]
+    assert [len(b) for b in batches(small, fifo=False)] == [10, 10, 3]
+    big = [QueueMessage("y" * (100 * 1024)) for _ in range(5)]
+    assert [len(b) for b in batches(big, fifo=False)] == [2, 2, 1]
+    with pytest.raises(ValueError):
+        list(batches([QueueMessage("z" * (BATCH_BYTES + 1))], fifo=False))
+
+
+def test_a_fifo_batch_holds_one_message_per_group():
+    messages = [QueueMessage(str(i), group=g) for i, g in enumerate("aabcab")]
+    assert [[m.body for m in b] for b in batches(messages, fifo=True)] == [["0"], ["1", "2", "3"], ["4", "5"]]
+    assert len(list(batches(messages, fifo=False))) == 1
+
+
+def sqs_stub():
+    client = boto3.client("sqs", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    return client, Stubber(client)
+
+
+def entries(*bodies):
+    return [{"Id": str(i), "MessageBody": b} for i, b in enumerate(bodies)]
+
+
+def failure(entry_id, sender_fault=False):
+    return {"Id": entry_id, "SenderFault": sender_fault, "Code": "InternalError"}
+
+
+def test_sqs_failures_are_retried_entry_by_entry():
+    client, stub = sqs_stub()
+    url = "https://sqs.us-east-1.amazonaws.com/1/sends"
+    first = entries("0", "1", "2", "3", "4")
+    stub.add_response(
+        "send_message_batch",
+        {"Successful": [], "Failed": [failure("1"), failure("3")]},
+        {"QueueUrl": url, "Entries": first},
+    )
+    stub.add_response(
+        "send_message_batch",
+        {"Successful": [], "Failed": []},
+        {"QueueUrl": url, "Entries": [first[1], first[3]]},
+    )
+    with stub:
+        SqsQueue({QueueName.SENDS: url}, client).send(
+            QueueName.SENDS, [QueueMessage(str(i)) for i in range(5)]
+        )
+    stub.assert_no_pending_responses()
+
+
+def test_a_sender_fault_is_not_retried():
+    client, stub = sqs_stub()
+    stub.add_response("send_message_batch", {"Successful": [], "Failed": [failure("0", sender_fault=True)]})
+    with stub, pytest.raises(QueueSendError):
+        SqsQueue({QueueName.SENDS: "https://sqs/sends"}, client).send(QueueName.SENDS, [QueueMessage("0")])
+
+
+def test_sqs_gives_up_after_the_last_attempt():
+    client, stub = sqs_stub()
+    for _ in range(ATTEMPTS):
+        stub.add_response("send_message_batch", {"Successful": [], "Failed": [failure("0")]})
+    with stub, pytest.raises(QueueSendError):
+        SqsQueue({QueueName.SENDS: "https://sqs/sends"}, client).send(QueueName.SENDS, [QueueMessage("0")])
+    stub.assert_no_pending_responses()
+
+
+def test_a_fifo_message_needs_a_group():
+    client, _ = sqs_stub()
+    with pytest.raises(ValueError):
+        SqsQueue({QueueName.COMMANDS: "https://sqs/c.fifo"}, client).send(
+            QueueName.COMMANDS, [QueueMessage("row")]
+        )
+
+
+# -- SES ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "raised"),
+    [
+        ("TooManyRequestsException", Throttled),
+        ("LimitExceededException", Throttled),
+        ("MessageRejected", Rejected),
+        ("BadRequestException", Rejected),
+        ("AccountSuspendedException", ClientError),
+        ("SendingPausedException", ClientError),
+        ("MailFromDomainNotVerifiedException", ClientError),
+    ],
+)
+def test_ses_errors_map_to_the_port(code, raised):
+    client = boto3.client("sesv2", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(client) as stub:
+        stub.add_client_error("send_email", service_error_code=code)
+        with pytest.raises(raised):
+            SesMailer(client).send(OutgoingMail(b"Subject: x\r\n\r\n", "a@snack.example", ("b@x.example",)))
+
+
+# -- DynamoDB -------------------------------------------------------------------------------
+
+
+def all_items(world):
+    return [
+        item
+        for page in world.dynamodb.get_paginator("scan").paginate(TableName=TABLE)
+        for item in page["Items"]
+    ]
+
+
+def test_one_events_attendees_spread_over_every_shard(aws_world):
+    key = unique("evt")
+    emails = [f"p{i}@x.example" for i in range(200)]
+    aws_world.store.record_sent([Delivery(key, e, 0, Method.REQUEST) for e in emails])
+    items = [i for i in all_items(aws_world) if i["pk"]["S"].startswith(f"EVT#{key}#A")]
+    assert len(items) == 200
+    assert {i["pk"]["S"] for i in items} == {attendee_pk(key, s) for s in range(ATTENDEE_SHARDS)}
+    # Attendee items stay out of the indexes: a million invitations write no GSI.
+    assert not any(name.startswith("gsi") for i in items for name in i)
+
+
+def test_event_items_carry_both_index_keys(aws_world):
+    event = aws_world.store.put_event(make_event("Ada@Corp.Example", "e-1"))
+    item = aws_world.dynamodb.get_item(
+        TableName=TABLE, Key={"pk": {"S": f"EVT#{event.key}"}, "sk": {"S": "EVENT"}}
+    )["Item"]
+    assert (item["gsi1pk"]["S"], item["gsi1sk"]["S"]) == ("ORG#ada@corp.example", "e-1")
+    assert (item["gsi2pk"]["S"], item["gsi2sk"]["S"]) == ("DOM#corp.example", "e-1#ada@corp.example")
+    assert item["start"]["S"] == "2031-06-01T18:00:00-05:00"
+
+
+def test_markers_expire_and_state_does_not(aws_world):
+    done, batch = unique("done-"), unique("batch-")
+    store: DynamoStore = aws_world.store
+    store.mark_done(done)
+    store.record_answer(unique("evt"), answer("a@x.example", PartStat.ACCEPTED, T0))
+    store.create_batch(BatchStatus(batch, "s@corp.example", "corp.example"))
+    store.batch_progress(batch, "c1", applied=1, refused=[RowError(2, "date", "past")])
+    for item in all_items(aws_world):
+        pk, sk = item["pk"]["S"], item["sk"]["S"]
+        is_marker = pk == f"DONE#{done}" or (pk.startswith(f"BATCH#{batch}#") and sk.startswith("CHUNK#"))
+        assert ("ttl" in item) == is_marker, (pk, sk)
+
+
+def test_a_conflicting_transaction_is_retried():
+    client = boto3.client("dynamodb", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    store = DynamoStore(TABLE, client)
+    with Stubber(client) as stub:
+        stub.add_client_error(
+            "transact_write_items",
+            service_error_code="TransactionCanceledException",
+            modeled_fields={"CancellationReasons": [{"Code": "None"}, {"Code": "TransactionConflict"}]},
+        )
+        stub.add_response("transact_write_items", {})
+        assert store.batch_progress("b", "c", applied=1)
+        stub.add_client_error(
+            "transact_write_items",
+            service_error_code="TransactionCanceledException",
+            modeled_fields={"CancellationReasons": [{"Code": "ConditionalCheckFailed"}, {"Code": "None"}]},
+        )
+        assert not store.batch_progress("b", "c", applied=1)
+        stub.add_client_error(
+            "transact_write_items",
+            service_error_code="TransactionCanceledException",
+            modeled_fields={"CancellationReasons": [{"Code": "None"}, {"Code": "ValidationError"}]},
+        )
+        with pytest.raises(ClientError):
+            store.batch_progress("b", "c", applied=1)
+
+
+# -- composition ----------------------------------------------------------------------------
+
+
+def test_services_from_environment(aws_world, monkeypatch):
+    secrets = boto3.client("secretsmanager", region_name=REGION)
+    arn = secrets.create_secret(Name=unique("link-key-"), SecretString="k3y")["ARN"]
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    for name, value in {
+        "TABLE_NAME": TABLE,
+        "MAIL_BUCKET": "mail",
+        "COMMANDS_QUEUE_URL": "https://sqs/commands.fifo",
+        "SENDS_QUEUE_URL": "https://sqs/sends",
+        "MAIL_DOMAIN": "snack.example",
+        "LINK_KEY_SECRET_ARN": arn,
+        "BATCH_DOMAINS": " Corp.Example, ,other.example",
+        "SEND_RATE": "12.5",
+    }.items():
+        monkeypatch.setenv(name, value)
+    services = services_from_environment()
+    settings = services.settings
+    assert (settings.domain, settings.base_url, settings.authserv_id) == (
+        "snack.example",
+        "https://snack.example",
+        "amazonses.com",
+    )
+    assert (settings.link_key, settings.batch_domains, settings.send_rate) == (
+        b"k3y",
+        frozenset({"corp.example", "other.example"}),
+        12.5,
+    )
+    assert services.store.get_event("none") is None

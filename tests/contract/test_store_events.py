@@ -1,0 +1,114 @@
+"""EventStore: optimistic versions, and the organizer, domain and event-id lookups."""
+
+from __future__ import annotations
+
+import pytest
+from calsnack.domain.model import EventStatus, Source
+from calsnack.ports import Conflict
+
+from tests.contract.builders import make_event, unique
+
+
+def test_missing_event_is_none(store):
+    assert store.get_event(unique("nokey")) is None
+
+
+def test_put_event_round_trips_every_field(store):
+    event = make_event(f"ada@{unique()}.example", unique("ev-"), status=EventStatus.CANCELLED)
+    stored = store.put_event(event)
+    assert stored == event.revised(version=1)
+    got = store.get_event(event.key)
+    assert got == stored
+    assert got is not None
+    assert got.origin_stamp is not None
+    assert event.origin_stamp is not None
+    # Equal instants are not enough: the organizer's offsets come back as they were given.
+    assert got.start.isoformat() == event.start.isoformat()
+    assert got.origin_stamp.isoformat() == event.origin_stamp.isoformat()
+
+
+def test_optional_fields_may_be_empty(store):
+    event = make_event(
+        f"ada@{unique()}.example",
+        unique("ev-"),
+        source=Source.CALENDAR,
+        location="",
+        description="",
+        meeting_url="",
+        applied_row="",
+        origin_stamp=None,
+        created_at=None,
+        updated_at=None,
+        snack_sent=False,
+        all_day=True,
+    )
+    assert store.get_event(store.put_event(event).key) == event.revised(version=1)
+
+
+def test_put_event_is_conditional_on_the_version(store):
+    event = make_event(f"ada@{unique()}.example", unique("ev-"))
+    v1 = store.put_event(event)
+    with pytest.raises(Conflict):
+        store.put_event(event)  # version 0: must not exist yet
+    v2 = store.put_event(v1.revised(summary="changed"))
+    assert v2.version == 2
+    with pytest.raises(Conflict):
+        store.put_event(v1.revised(summary="stale"))
+    assert store.get_event(event.key) == v2
+    with pytest.raises(Conflict):
+        store.put_event(make_event(f"ada@{unique()}.example", unique("ev-"), version=3))
+
+
+def test_events_by_organizer_are_sorted_by_event_id(store):
+    domain = f"{unique()}.example"
+    alice, bob = f"alice@{domain}", f"bob@{domain}"
+    for event_id in ("b-2", "a-1", "c-3"):
+        store.put_event(make_event(alice, event_id))
+    store.put_event(make_event(bob, "a-0"))
+    found = store.events_by_organizer(f"Alice@{domain.upper()}")
+    assert [(e.organizer, e.event_id) for e in found] == [(alice, "a-1"), (alice, "b-2"), (alice, "c-3")]
+    assert store.events_by_organizer(f"nobody@{domain}") == []
+
+
+def test_events_by_organizer_finds_an_organizer_given_in_mixed_case(store):
+    domain = f"{unique()}.example"
+    event = store.put_event(make_event(f"Carol@{domain.upper()}", "x-1"))
+    assert store.events_by_organizer(f"carol@{domain}") == [event]
+
+
+def test_events_by_domain_are_sorted_by_organizer_then_event_id(store):
+    domain = f"{unique()}.example"
+    expected = [(f"{name}@{domain}", event_id) for name in ("amy", "zed") for event_id in ("e1", "e2")]
+    for organizer, event_id in reversed(expected):
+        store.put_event(make_event(organizer, event_id))
+    store.put_event(make_event(f"amy@other-{domain}", "e1"))
+    found = store.events_by_domain(domain.upper())
+    assert [(e.organizer, e.event_id) for e in found] == expected
+    assert found[0] == store.get_event(found[0].key)
+
+
+def test_find_by_event_id_matches_the_whole_id_within_the_domain(store):
+    domain = f"{unique()}.example"
+    wanted = [store.put_event(make_event(f"{name}@{domain}", "sale#1")) for name in ("bea", "al")]
+    store.put_event(make_event(f"cy@{domain}", "sale#10"))
+    store.put_event(make_event(f"cy@{domain}", "sale"))
+    store.put_event(make_event(f"dee@elsewhere-{domain}", "sale#1"))
+    found = store.find_by_event_id(domain.upper(), "sale#1")
+    assert found == sorted(wanted, key=lambda e: e.organizer)
+    assert store.find_by_event_id(domain, "nothing") == []
+
+
+def test_find_by_event_id_sees_an_event_at_once_and_at_its_latest_version(store):
+    domain = f"{unique()}.example"
+    v1 = store.put_event(make_event(f"ann@{domain}", "now"))
+    assert store.find_by_event_id(domain, "now") == [v1]
+    v2 = store.put_event(v1.revised(summary="later"))
+    assert store.find_by_event_id(domain, "now") == [v2]
+    assert store.events_by_organizer(f"ann@{domain}") == [v2]
+
+
+def test_events_of_a_domain_sort_by_the_normalised_organizer(store):
+    domain = f"{unique()}.example"
+    bob = store.put_event(make_event(f"Bob@{domain}", "e1"))
+    amy = store.put_event(make_event(f"amy@{domain}", "e2"))
+    assert store.events_by_domain(domain) == [amy, bob]

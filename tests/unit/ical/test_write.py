@@ -1,0 +1,182 @@
+"""The calendar object of a CSV event: one VEVENT, its VTIMEZONE, nothing that differs per send."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from calsnack.ical.write import all_day_dates, event_calendar
+from icalendar import Calendar, Event, Timezone
+
+
+def vevent_of(text: str) -> Event:
+    (vevent,) = Calendar.from_ical(text).walk("VEVENT")
+    assert isinstance(vevent, Event)
+    return vevent
+
+
+def test_a_timed_event_is_one_vevent_in_its_zone_without_per_send_properties() -> None:
+    text = event_calendar(
+        start=datetime(2025, 6, 2, 14, 30),
+        end=datetime(2025, 6, 2, 15, 45),
+        timezone="Europe/Berlin",
+        summary="Quarterly review",
+        location="Room 4",
+        description="Bring the numbers.",
+    )
+    calendar = Calendar.from_ical(text)
+    assert calendar["VERSION"] == "2.0"
+    assert calendar["PRODID"] == "-//calsnack//calsnack//EN"
+    assert "METHOD" not in calendar
+    assert [c.name for c in calendar.subcomponents] == ["VTIMEZONE", "VEVENT"]
+    vevent = vevent_of(text)
+    for name in ("UID", "DTSTAMP", "SEQUENCE", "ORGANIZER", "ATTENDEE", "METHOD"):
+        assert name not in vevent
+    assert vevent["DTSTART"].params["TZID"] == "Europe/Berlin"
+    assert vevent.start == datetime(2025, 6, 2, 14, 30, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert vevent.end == datetime(2025, 6, 2, 15, 45, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert (vevent["SUMMARY"], vevent["LOCATION"], vevent["DESCRIPTION"]) == (
+        "Quarterly review",
+        "Room 4",
+        "Bring the numbers.",
+    )
+    for name in ("URL", "CONFERENCE", "X-GOOGLE-CONFERENCE"):
+        assert name not in vevent
+    assert calendar.get_missing_tzids() == set()
+    assert text.count("\n") == text.count("\r\n")
+    assert max(len(line.encode()) for line in text.split("\r\n")) <= 75
+
+
+@pytest.mark.parametrize(
+    ("zone", "start", "end"),
+    [
+        ("Europe/Berlin", datetime(2025, 7, 1, 9), datetime(2025, 7, 1, 10)),
+        ("Europe/Berlin", datetime(2025, 12, 31, 22), datetime(2026, 4, 1, 1)),
+        ("America/New_York", datetime(2025, 3, 9, 1), datetime(2025, 3, 9, 4)),
+        ("Australia/Sydney", datetime(2025, 1, 15, 9), datetime(2025, 6, 15, 9)),
+        ("Asia/Kolkata", datetime(2025, 5, 1, 9), datetime(2025, 5, 1, 10)),
+    ],
+)
+def test_the_vtimezone_agrees_with_zoneinfo_over_the_event(zone: str, start: datetime, end: datetime) -> None:
+    """Clients without the IANA database (Outlook) use the VTIMEZONE itself: it must give the same offsets."""
+    (vtimezone,) = Calendar.from_ical(event_calendar(start=start, end=end, timezone=zone, summary="x")).walk(
+        "VTIMEZONE"
+    )
+    assert isinstance(vtimezone, Timezone)
+    assert vtimezone["TZID"] == zone
+    described = vtimezone.to_tz()
+    for moment in (start, end):
+        assert (
+            moment.replace(tzinfo=described).utcoffset() == moment.replace(tzinfo=ZoneInfo(zone)).utcoffset()
+        )
+
+
+def test_aware_times_are_shown_in_the_events_zone() -> None:
+    vevent = vevent_of(
+        event_calendar(
+            start=datetime(2025, 6, 2, 12, 30, tzinfo=UTC),
+            end=datetime(2025, 6, 2, 13, 30, tzinfo=UTC),
+            timezone="Europe/Berlin",
+            summary="x",
+        )
+    )
+    assert vevent["DTSTART"].to_ical() == b"20250602T143000"
+    assert vevent.start == datetime(2025, 6, 2, 12, 30, tzinfo=UTC)
+
+
+def test_utc_needs_no_vtimezone() -> None:
+    text = event_calendar(
+        start=datetime(2025, 6, 2, 12), end=datetime(2025, 6, 2, 13), timezone="UTC", summary="x"
+    )
+    assert "VTIMEZONE" not in text
+    assert "DTSTART:20250602T120000Z" in text
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "first", "after"),
+    [
+        (datetime(2025, 6, 2), datetime(2025, 6, 3), date(2025, 6, 2), date(2025, 6, 3)),
+        (datetime(2025, 6, 2), datetime(2025, 6, 2), date(2025, 6, 2), date(2025, 6, 3)),
+        (datetime(2025, 6, 2), datetime(2025, 6, 4), date(2025, 6, 2), date(2025, 6, 4)),
+        (datetime(2025, 6, 2, 9), datetime(2025, 6, 4, 17), date(2025, 6, 2), date(2025, 6, 5)),
+        (datetime(2025, 6, 2, 9), datetime(2025, 6, 1), date(2025, 6, 2), date(2025, 6, 3)),
+    ],
+)
+def test_all_day_events_use_dates_and_an_exclusive_end(
+    start: datetime, end: datetime, first: date, after: date
+) -> None:
+    assert all_day_dates(start, end) == (first, after)
+    text = event_calendar(start=start, end=end, timezone="Europe/Berlin", summary="x", all_day=True)
+    assert f"DTSTART;VALUE=DATE:{first:%Y%m%d}\r\n" in text
+    assert f"DTEND;VALUE=DATE:{after:%Y%m%d}\r\n" in text
+    assert "VTIMEZONE" not in text
+
+
+def test_a_meeting_link_is_location_url_conference_and_a_description_line() -> None:
+    url = "https://zoom.example/j/123?pwd=abc"
+    vevent = vevent_of(
+        event_calendar(
+            start=datetime(2025, 6, 2, 9),
+            end=datetime(2025, 6, 2, 10),
+            timezone="Europe/Berlin",
+            summary="x",
+            description="Agenda below.",
+            meeting_url=url,
+        )
+    )
+    assert vevent["LOCATION"] == url
+    assert vevent["URL"] == url
+    assert vevent["DESCRIPTION"] == f"Agenda below.\n\nJoin: {url}"
+    assert vevent["CONFERENCE"] == url
+    assert vevent["CONFERENCE"].params["VALUE"] == "URI"
+    assert vevent["CONFERENCE"].params["FEATURE"] == ["AUDIO", "VIDEO"]
+    assert "X-GOOGLE-CONFERENCE" not in vevent
+
+
+def test_a_place_stays_the_location_and_meet_links_get_googles_property() -> None:
+    url = "https://meet.google.com/abc-defg-hij"
+    vevent = vevent_of(
+        event_calendar(
+            start=datetime(2025, 6, 2, 9),
+            end=datetime(2025, 6, 2, 10),
+            timezone="Europe/Berlin",
+            summary="x",
+            location="Room 4",
+            meeting_url=url,
+        )
+    )
+    assert vevent["LOCATION"] == "Room 4"
+    assert vevent["DESCRIPTION"] == f"Join: {url}"
+    assert vevent["X-GOOGLE-CONFERENCE"] == url
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Réunion d'équipe – café crème",
+        "四半期レビュー会議 🎉🚀",
+        'commas, semicolons; colons: backslash \\ quotes "x"',
+        "two\nlines",
+        "long " * 40,
+    ],
+)
+def test_text_survives_escaping_and_folding(text: str) -> None:
+    vevent = vevent_of(
+        event_calendar(
+            start=datetime(2025, 6, 2, 9),
+            end=datetime(2025, 6, 2, 10),
+            timezone="Europe/Berlin",
+            summary=text,
+            location=text,
+            description=text,
+        )
+    )
+    assert (vevent["SUMMARY"], vevent["LOCATION"], vevent["DESCRIPTION"]) == (text, text, text)
+
+
+def test_an_unknown_zone_is_refused() -> None:
+    with pytest.raises(ValueError, match="time zone"):
+        event_calendar(
+            start=datetime(2025, 6, 2, 9), end=datetime(2025, 6, 2, 10), timezone="Mars/Olympus", summary="x"
+        )
