@@ -108,6 +108,7 @@ class CalsnackStack(Stack):
 
         # Grants: the use cases choose which ports they touch, so every service function may use
         # all of them; the authorizer only reads API keys, the exporter only writes analytics.
+        # The stream read and the dead-letter sends come with the event sources and DLQs.
         functions = runtime.functions
         for entry in SERVICE_FUNCTIONS:
             function = functions[entry]
@@ -124,6 +125,8 @@ class CalsnackStack(Stack):
         storage.link_key.grant_read(api.authorizer_function)
         self._acknowledge_wildcards(api.authorizer_function, table=storage.table)
         analytics.bucket.grant_put(analytics.function)
+        # bootstrap.services() reads the link key as it starts, whichever adapters a handler uses.
+        storage.link_key.grant_read(analytics.function)
         self._acknowledge_wildcards(analytics.function, bucket=analytics.bucket, bucket_actions=BUCKET_PUT)
 
         self.monitoring = Monitoring(

@@ -16,7 +16,7 @@ from calsnack.adapters.aws.mailer import SesMailer
 from calsnack.adapters.aws.queue import BATCH_BYTES, QueueSendError, SqsQueue, batches
 from calsnack.adapters.aws.retry import ATTEMPTS
 from calsnack.adapters.aws.store import ATTENDEE_SHARDS, DynamoStore, attendee_pk
-from calsnack.domain.model import BatchStatus, Delivery, Method, PartStat, RowError
+from calsnack.domain.model import ApiKey, BatchStatus, Delivery, Method, PartStat, RowError
 from calsnack.ports import OutgoingMail, QueueMessage, QueueName, Rejected, Throttled
 
 from tests.contract.adapter_sets import REGION, TABLE
@@ -142,7 +142,7 @@ def all_items(world):
 def test_one_events_attendees_spread_over_every_shard(aws_world):
     key = unique("evt")
     emails = [f"p{i}@x.example" for i in range(200)]
-    aws_world.store.record_sent([Delivery(key, e, 0, Method.REQUEST) for e in emails])
+    aws_world.store.record_sent([Delivery(key, e, 0, Method.REQUEST) for e in emails], T0)
     items = [i for i in all_items(aws_world) if i["pk"]["S"].startswith(f"EVT#{key}#A")]
     assert len(items) == 200
     assert {i["pk"]["S"] for i in items} == {attendee_pk(key, s) for s in range(ATTENDEE_SHARDS)}
@@ -197,6 +197,41 @@ def test_a_conflicting_transaction_is_retried():
         )
         with pytest.raises(ClientError):
             store.batch_progress("b", "c", applied=1)
+
+
+def test_suppressed_retries_unprocessed_keys():
+    client = boto3.client("dynamodb", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    store = DynamoStore(TABLE, client)
+    everywhere = {"pk": {"S": "SUP#a@x.example"}, "sk": {"S": "*"}}
+    for_corp = {"pk": {"S": "SUP#a@x.example"}, "sk": {"S": "corp.example"}}
+    with Stubber(client) as stub:
+        stub.add_response(
+            "batch_get_item",
+            {
+                "Responses": {TABLE: []},
+                "UnprocessedKeys": {TABLE: {"Keys": [for_corp], "ConsistentRead": True}},
+            },
+            {"RequestItems": {TABLE: {"Keys": [everywhere, for_corp], "ConsistentRead": True}}},
+        )
+        stub.add_response(
+            "batch_get_item",
+            {"Responses": {TABLE: [{**for_corp, "reason": {"S": "unsubscribe"}}]}},
+            {"RequestItems": {TABLE: {"Keys": [for_corp], "ConsistentRead": True}}},
+        )
+        assert store.suppressed(["A@x.example"], "Corp.Example") == {"a@x.example"}
+        stub.assert_no_pending_responses()
+
+
+def test_api_key_items_are_listed_through_gsi1(aws_world):
+    domain, key_hash = f"{unique()}.example", unique("hash-")
+    aws_world.store.put_api_key(ApiKey(key_hash, domain, T0, "ci"))
+    item = aws_world.dynamodb.get_item(
+        TableName=TABLE, Key={"pk": {"S": f"APIKEY#{key_hash}"}, "sk": {"S": "APIKEY"}}
+    )["Item"]
+    assert (item["gsi1pk"]["S"], item["gsi1sk"]["S"]) == (
+        f"KEYS#{domain}",
+        "2031-05-17T09:30:00.000000+00:00",
+    )
 
 
 # -- composition ----------------------------------------------------------------------------

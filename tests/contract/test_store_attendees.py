@@ -1,4 +1,4 @@
-"""AttendeeStore: latest answer wins, invitations keep the highest revision, paging and counts."""
+"""AttendeeStore: latest answer wins, invitations keep the highest revision and its time, paging, counts."""
 
 from __future__ import annotations
 
@@ -23,13 +23,13 @@ def request(key: str, email: str, sequence: int = 0) -> Delivery:
 def test_get_attendees_returns_only_known_people_by_normalized_address(store):
     key = unique("evt")
     store.record_answer(key, answer("Ann@X.example", ACCEPTED, T0))
-    store.record_sent([request(key, "BEN@x.example", 1)])
+    store.record_sent([request(key, "BEN@x.example", 1)], T0)
     found = store.get_attendees(
         key, ["ann@x.example", " ANN@x.example", "mailto:Ben@X.example", "no@x.example"]
     )
     assert found == {
         "ann@x.example": Attendee("ann@x.example", ACCEPTED, T0, Channel.BUTTON),
-        "ben@x.example": Attendee("ben@x.example", NEEDS_ACTION, invited_sequence=1),
+        "ben@x.example": Attendee("ben@x.example", NEEDS_ACTION, invited_sequence=1, invited_at=T0),
     }
     assert store.get_attendees(key, []) == {}
     assert store.get_attendees(unique("evt"), ["ann@x.example"]) == {}
@@ -59,24 +59,47 @@ def test_answers_to_other_events_are_kept_apart(store):
 def test_record_sent_keeps_the_highest_revision_and_the_answer(store):
     key = unique("evt")
     store.record_answer(key, answer("acc@x.example", ACCEPTED, T0))
-    store.record_sent([request(key, "acc@x.example", 2), request(key, "new@x.example", 2)])
-    store.record_sent([request(key, "ACC@x.example", 1), request(key, "new@x.example", 0)])
+    store.record_sent([request(key, "acc@x.example", 2), request(key, "new@x.example", 2)], T0)
+    store.record_sent([request(key, "ACC@x.example", 1), request(key, "new@x.example", 0)], T0)
     got = store.get_attendees(key, ["acc@x.example", "new@x.example"])
-    assert got["acc@x.example"] == Attendee("acc@x.example", ACCEPTED, T0, Channel.BUTTON, invited_sequence=2)
-    assert got["new@x.example"] == Attendee("new@x.example", NEEDS_ACTION, invited_sequence=2)
-    store.record_sent([request(key, "new@x.example", 3)])
+    assert got["acc@x.example"] == Attendee(
+        "acc@x.example", ACCEPTED, T0, Channel.BUTTON, invited_sequence=2, invited_at=T0
+    )
+    assert got["new@x.example"] == Attendee("new@x.example", NEEDS_ACTION, invited_sequence=2, invited_at=T0)
+    store.record_sent([request(key, "new@x.example", 3)], T0)
     assert store.get_attendees(key, ["new@x.example"])["new@x.example"].invited_sequence == 3
+
+
+def test_invited_at_moves_with_the_invited_revision(store):
+    key = unique("evt")
+    email = "when@x.example"
+    store.record_answer(key, answer(email, TENTATIVE, T0))
+    assert store.get_attendees(key, [email])[email].invited_at is None  # answered, never invited
+    store.record_sent([request(key, email, 1)], T0)
+    # A repeated or older revision (re-delivered work) keeps the time of the stored revision.
+    store.record_sent([request(key, email, 1), request(key, email, 0)], T0 + timedelta(hours=1))
+    assert store.get_attendees(key, [email])[email].invited_at == T0
+    # Given in any offset, it comes back as the same instant.
+    later = (T0 + timedelta(days=1)).astimezone(timezone(timedelta(hours=9)))
+    store.record_sent([request(key, "WHEN@x.example", 2)], later)
+    got = store.get_attendees(key, [email])[email]
+    assert (got.invited_sequence, got.invited_at, got.partstat) == (2, later, TENTATIVE)
+    # A cancellation leaves the invitation's time alone.
+    store.record_sent([Delivery(key, email, 3, Method.CANCEL)], later + timedelta(hours=1))
+    got = store.get_attendees(key, [email])[email]
+    assert (got.cancel_sent, got.invited_at) == (True, later)
+    assert store.attendees(key, None, "", 1)[0].invited_at == later
 
 
 def test_record_sent_remembers_cancellations(store):
     key, other = unique("evt"), unique("evt")
     store.record_answer(key, answer("go@x.example", ACCEPTED, T0))
-    store.record_sent([request(key, "go@x.example", 0), request(other, "go@x.example", 4)])
-    store.record_sent([Delivery(key, "Go@x.example", 1, Method.CANCEL)])
+    store.record_sent([request(key, "go@x.example", 0), request(other, "go@x.example", 4)], T0)
+    store.record_sent([Delivery(key, "Go@x.example", 1, Method.CANCEL)], T0)
     got = store.get_attendees(key, ["go@x.example"])["go@x.example"]
     assert (got.cancel_sent, got.invited_sequence, got.partstat) == (True, 0, ACCEPTED)
     assert not store.get_attendees(other, ["go@x.example"])["go@x.example"].cancel_sent
-    store.record_sent([])
+    store.record_sent([], T0)
 
 
 def test_attendees_lists_answered_and_invited_people_in_address_order(store):
@@ -84,7 +107,7 @@ def test_attendees_lists_answered_and_invited_people_in_address_order(store):
     store.record_answer(key, answer("d@x.example", DECLINED, T0))
     store.record_answer(key, answer("a@x.example", ACCEPTED, T0))
     store.record_answer(key, answer("t@x.example", TENTATIVE, T0))
-    store.record_sent([request(key, "n@x.example"), request(key, "a@x.example")])
+    store.record_sent([request(key, "n@x.example"), request(key, "a@x.example")], T0)
 
     def emails(partstats, after="", limit=100):
         return [a.email for a in store.attendees(key, partstats, after, limit)]
@@ -98,7 +121,7 @@ def test_attendees_lists_answered_and_invited_people_in_address_order(store):
     assert emails(GOING, after="t@x.example") == []
     assert emails(None, limit=0) == []
     assert store.attendees(key, None, "", 1) == [
-        Attendee("a@x.example", ACCEPTED, T0, Channel.BUTTON, invited_sequence=0)
+        Attendee("a@x.example", ACCEPTED, T0, Channel.BUTTON, invited_sequence=0, invited_at=T0)
     ]
     assert store.attendees(unique("evt"), None, "", 10) == []
 
@@ -108,7 +131,7 @@ def test_paging_collects_every_attendee_once_in_order(store):
     key = unique("evt")
     everyone = [f"p{i:03d}.{unique()}@x.example" for i in range(100)]
     going = set(everyone[::3]) | set(everyone[1::7])
-    store.record_sent([request(key, e, 1) for e in everyone])
+    store.record_sent([request(key, e, 1) for e in everyone], T0)
     for n, email in enumerate(sorted(going)):
         store.record_answer(key, answer(email, ACCEPTED if n % 2 else TENTATIVE, T0))
     store.record_answer(key, answer(everyone[2], DECLINED, T0))
@@ -142,10 +165,10 @@ def test_counts_follow_the_report_definitions(store):
     ]
     assert store.counts(key) == Counts()
     for _ in range(2):  # re-delivered work changes nothing
-        store.record_sent(deliveries)
+        store.record_sent(deliveries, T0)
         for a in answers:
             store.record_answer(key, a)
     assert store.counts(key) == Counts(invited=4, accepted=1, tentative=2, declined=2, needs_action=1)
     store.record_answer(key, answer("acc@x.example", DECLINED, T0 + timedelta(hours=1)))
-    store.record_sent([Delivery(key, "acc@x.example", 0, Method.CANCEL)])
+    store.record_sent([Delivery(key, "acc@x.example", 0, Method.CANCEL)], T0)
     assert store.counts(key) == Counts(invited=4, accepted=0, tentative=2, declined=3, needs_action=1)

@@ -10,7 +10,7 @@ import cdk_nag
 import pytest
 from aws_cdk.assertions import Annotations, Match
 from cfnlint.api import lint
-from conftest import Synthesized
+from infra_synth import Synthesized
 
 import infra.nag
 from infra.assembly import build_app

@@ -6,12 +6,23 @@ suite (`tests/contract`) runs against both.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import BinaryIO, Protocol
 
-from calsnack.domain.model import Answer, Attendee, BatchStatus, Counts, Delivery, Event, PartStat, RowError
+from calsnack.domain.model import (
+    Answer,
+    ApiKey,
+    Attendee,
+    BatchStatus,
+    Counts,
+    Delivery,
+    Event,
+    PartStat,
+    RowError,
+)
 
 
 class Conflict(Exception):
@@ -44,6 +55,13 @@ class EventStore(Protocol):
         """Events whose organizer is in `domain` and whose event id is `event_id`."""
         ...
 
+    def all_events(self) -> Iterator[Event]:
+        """Every event, in no particular order: for the analytics export only.
+
+        It reads the whole store (a table scan on DynamoDB); no request path may call it.
+        """
+        ...
+
 
 class AttendeeStore(Protocol):
     def get_attendees(self, event_key: str, emails: Iterable[str]) -> dict[str, Attendee]: ...
@@ -52,8 +70,12 @@ class AttendeeStore(Protocol):
         """Keep the answer if it is later than the person's last one; True if it was kept."""
         ...
 
-    def record_sent(self, deliveries: Sequence[Delivery]) -> None:
-        """Remember that these personal messages went out (REQUEST: invited at that revision)."""
+    def record_sent(self, deliveries: Sequence[Delivery], at: datetime) -> None:
+        """Remember that these personal messages went out at `at`.
+
+        A REQUEST records the person as invited at that revision (the highest revision stays)
+        and sets `invited_at = at`; a CANCEL records that the cancellation went out.
+        """
         ...
 
     def attendees(
@@ -103,7 +125,44 @@ class BatchStore(Protocol):
         ...
 
 
-class Store(EventStore, AttendeeStore, Ledger, BatchStore, Protocol):
+class AccessStore(Protocol):
+    """Management API keys, kept as SHA-256 hashes so a leaked table leaks no usable key."""
+
+    def put_api_key(self, key: ApiKey) -> None:
+        """Store a new key; raises `Conflict` if its hash is stored already."""
+        ...
+
+    def get_api_key(self, key_hash: str) -> ApiKey | None: ...
+
+    def revoke_api_key(self, key_hash: str) -> bool:
+        """Mark the key revoked; True if it existed and was not revoked yet."""
+        ...
+
+    def api_keys(self, domain: str) -> list[ApiKey]:
+        """The domain's keys, revoked ones included, oldest first."""
+        ...
+
+
+class SuppressionStore(Protocol):
+    """Addresses that must get no more mail: from everyone, or from one sending domain."""
+
+    def suppress(self, email: str, scope: str, reason: str, at: datetime) -> bool:
+        """Suppress `email` for `scope`; True if it was not suppressed for that scope yet.
+
+        `scope` is "*" for every sender (a hard bounce, a complaint) or a sending domain
+        (a one-click unsubscribe, RFC 8058, stops that domain's mail only).
+        """
+        ...
+
+    def suppressed(self, emails: Iterable[str], domain: str) -> set[str]:
+        """The normalised addresses among `emails` suppressed globally or for `domain`.
+
+        Built for a send chunk of thousands of addresses: reads are batched.
+        """
+        ...
+
+
+class Store(EventStore, AttendeeStore, Ledger, BatchStore, AccessStore, SuppressionStore, Protocol):
     """Everything the service keeps; one adapter class implements all of it."""
 
 

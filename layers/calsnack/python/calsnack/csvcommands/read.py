@@ -38,8 +38,11 @@ YEARS: Final = range(1900, 2200)
 
 
 class BatchRefused(ValueError):
-    """The whole file is unusable (not CSV text, no header, no `command`/`event_id` column, an
-    encoding that breaks off); str() is a message for the sender."""
+    """The whole file is unusable; str() is a message for the sender, saying what to fix.
+
+    Raised for a file that is not CSV text, has no header or no `command`/`event_id` column,
+    or whose encoding breaks off part-way (then after the rows before that point).
+    """
 
 
 class _NotText(Exception):
@@ -556,7 +559,7 @@ def read_commands(
 ) -> CommandReader:
     """Read a batch file (CONTRACT §3) as it arrives; raises `BatchRefused` if its header is unusable.
 
-    `now` (timezone-aware; default: the current time) decides which CREATE rows are already over.
+    `now` (timezone-aware; default: the current time) decides which rows describe an event already over.
     """
     if now is None:
         now = datetime.now(UTC)

@@ -141,6 +141,8 @@ class Attendee:
     #: The last revision a REQUEST was sent at, or None if never invited.
     invited_sequence: int | None = None
     cancel_sent: bool = False
+    #: When the latest REQUEST was recorded as sent (the reminder and export read it).
+    invited_at: datetime | None = None
 
     @property
     def invited(self) -> bool:
@@ -149,6 +151,17 @@ class Attendee:
     @property
     def answered(self) -> bool:
         return self.answered_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """A management API key of one sending domain; only its SHA-256 is stored."""
+
+    key_hash: str
+    domain: str
+    created_at: datetime
+    label: str = ""
+    revoked: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from aws_lambda_powertools import Logger
 
 from calsnack.bootstrap import Services
 from calsnack.domain.model import Event, EventStatus, Method, Source, event_key
+from calsnack.ical.merge import is_instance_only, merge_instances
 from calsnack.ical.read import ClientEvent, NoCalendar, read_calendar_mail
 from calsnack.links import Links
 from calsnack.mail.inbound import InboundMail
@@ -25,6 +26,10 @@ from calsnack.usecases.notify import explain_refusal
 logger = Logger(child=True)
 
 _REQUESTS = frozenset({"REQUEST", "PUBLISH", "ADD"})
+
+#: Calendar services that send invitations from their own address on the organizer's behalf,
+#: after authenticating the organizer themselves (iCloud writes ORGANIZER;EMAIL=<the user>).
+TRUSTED_RELAYS = frozenset({"noreply@insideicloud.icloud.com", "noreply@email.apple.com"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +83,23 @@ def _content_changed(old: Event, new: Event) -> bool:
     ) != (new.calendar, new.summary, new.start, new.end, new.location, new.description, new.meeting_url)
 
 
+def _instance_change(
+    services: Services, ev: ClientEvent, method: str, existing: Event, now: datetime
+) -> Outcome:
+    """One occurrence changed or cancelled: the series goes out again with it folded in."""
+    calendar = merge_instances(existing.calendar, ev.calendar, cancelled=method == "CANCEL")
+    updated = existing.revised(
+        calendar=calendar,
+        sequence=existing.sequence + 1,
+        origin_sequence=ev.sequence,
+        origin_stamp=ev.dtstamp,
+        updated_at=now,
+    )
+    services.store.put_event(updated)
+    enqueue_fan_out(services, existing.key, updated.sequence, Method.REQUEST)
+    return Outcome(existing.key, "occurrence-cancelled" if method == "CANCEL" else "occurrence-updated")
+
+
 def _send_snack(services: Services, event: Event, mail: InboundMail) -> Event:
     s = services.settings
     services.mailer.send(
@@ -109,6 +131,9 @@ def _apply(services: Services, ev: ClientEvent, method: str, mail: InboundMail) 
             _send_snack(services, existing, mail)
             return Outcome(key, "snack-resent")
         return Outcome(key, "stale")
+
+    if not existing.cancelled and existing.calendar and is_instance_only(ev.calendar):
+        return _instance_change(services, ev, method, existing, now)
 
     if method == "CANCEL":
         if existing.cancelled:
@@ -167,7 +192,7 @@ def handle_invitation(services: Services, mail: InboundMail) -> list[Outcome]:
         return []
     outcomes = []
     for ev in calendar.events:
-        if ev.organizer and ev.organizer != mail.sender:
+        if ev.organizer and ev.organizer != mail.sender and mail.sender not in TRUSTED_RELAYS:
             # RFC 5546 §6: only the organizer may create, change or cancel an event.
             logger.warning(
                 "sender is not the organizer", extra={"sender": mail.sender, "organizer": ev.organizer}

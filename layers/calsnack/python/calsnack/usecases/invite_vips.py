@@ -1,10 +1,14 @@
-"""A VIP list mailed to an event's VIP address: personal invitations for every address in it."""
+"""A VIP list (mailed to an event's VIP address, or uploaded on the dashboard): a personal invitation each.
+
+Both channels end in `invite_addresses`, so a list behaves the same whichever way it came.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
+from collections.abc import Sequence
 from email.message import EmailMessage
 
 from calsnack.bootstrap import Services
@@ -41,19 +45,38 @@ def vip_text(message: EmailMessage) -> str:
     return str(body.get_content()) if isinstance(body, EmailMessage) else ""
 
 
+class VipListRefused(ValueError):
+    """The list cannot be used; str() says why, for the organizer."""
+
+
+def invite_addresses(services: Services, event: Event, addresses: Sequence[str], *, chunk: str) -> int:
+    """Queue a personal invitation to each address; `chunk` names this list so a retry queues nothing new.
+
+    Raises `VipListRefused` for a cancelled event or an empty list; a longer list than
+    `MAX_ADDRESSES` is cut there (a larger list goes through a CSV batch).
+    """
+    if event.cancelled:
+        raise VipListRefused(f'the event "{event.summary}" is cancelled')
+    if not addresses:
+        raise VipListRefused("no e-mail addresses were found in the list")
+    wanted = list(addresses)[:MAX_ADDRESSES]
+    deliveries = [Delivery(event.key, a, event.sequence, Method.REQUEST) for a in wanted]
+    return enqueue_deliveries(services, deliveries, chunk=chunk)
+
+
 def invite_vips(services: Services, mail: InboundMail, event: Event) -> int:
     if not mail.authenticated or mail.sender != event.organizer:
         explain_refusal(services, mail, "only the event's organizer can send its VIP list")
-        return 0
-    if event.cancelled:
-        explain_refusal(services, mail, f'the event "{event.summary}" is cancelled')
         return 0
     addresses = addresses_in(vip_text(mail.message))[:MAX_ADDRESSES]
     if not addresses:
         explain_refusal(services, mail, "no e-mail addresses were found in the mail or its attachment")
         return 0
-    deliveries = [Delivery(event.key, a, event.sequence, Method.REQUEST) for a in addresses]
-    enqueue_deliveries(services, deliveries, chunk=f"vip:{mail.message_id}")
+    try:
+        invite_addresses(services, event, addresses, chunk=f"vip:{mail.message_id}")
+    except VipListRefused as exc:
+        explain_refusal(services, mail, str(exc))
+        return 0
     services.mailer.send(
         compose(
             services.settings,

@@ -84,6 +84,9 @@ def _other(services: Services, mail: InboundMail) -> str:
 
 def receive_mail(services: Services, blob_key: str) -> str:
     """Act on one stored mail once; returns what was done (for logs and tests)."""
+    if blob_key.endswith("/AMAZON_SES_SETUP_NOTIFICATION"):
+        # SES writes this object once when the receipt rule is created; it is not mail.
+        return "setup-notification"
     raw = services.blobs.get(blob_key)
     route = route_of(blob_key)
     mail = parse_inbound(raw, services.settings.authserv_id)

@@ -58,6 +58,23 @@ class Sender:
         # Always the current revision: a queued older one is satisfied by sending the newest.
         return not event.cancelled and (invited is None or invited < event.sequence)
 
+    def _send_one(self, event: Event, delivery: Delivery) -> bool:
+        """False when the provider refused this recipient for good."""
+        self.pacer.wait()
+        mail = self.renderer.render(
+            event,
+            delivery.email,
+            delivery.method,
+            unsubscribe_url=self.links.unsubscribe(delivery.email, event.organizer_domain),
+            landing_url=self.links.landing(event.key),
+        )
+        try:
+            self.services.mailer.send(mail)
+        except Rejected as exc:
+            logger.warning("invitation rejected", extra={"event": event.key, "reason": str(exc)})
+            return False
+        return True
+
     def send(self, work: SendDeliveries) -> tuple[int, int]:
         """Send what is still due; returns (satisfied, failed).
 
@@ -69,11 +86,11 @@ class Sender:
         for d in work.deliveries:
             by_event[d.event_key].append(d)
         satisfied = failed = 0
-        for key, deliveries in by_event.items():
-            event = store.get_event(key)
-            known = store.get_attendees(key, (d.email for d in deliveries))
-            sent: list[Delivery] = []
-            try:
+        sent: list[Delivery] = []
+        try:
+            for key, deliveries in by_event.items():
+                event = store.get_event(key)
+                known = store.get_attendees(key, (d.email for d in deliveries))
                 for d in deliveries:
                     attendee = known.get(d.email)
                     due = self._due(
@@ -85,26 +102,15 @@ class Sender:
                     if not due or event is None:
                         satisfied += 1
                         continue
-                    self.pacer.wait()
-                    mail = self.renderer.render(
-                        event,
-                        d.email,
-                        d.method,
-                        unsubscribe_url=self.links.unsubscribe(d.email, event.organizer_domain),
-                        landing_url=self.links.landing(event.key),
-                    )
-                    try:
-                        self.services.mailer.send(mail)
-                    except Rejected as exc:
-                        logger.warning("invitation rejected", extra={"event": key, "reason": str(exc)})
+                    if self._send_one(event, d):
+                        sent.append(Delivery(key, d.email, event.sequence, d.method))
+                        satisfied += 1
+                    else:
                         failed += 1
-                        continue
-                    sent.append(Delivery(key, d.email, event.sequence, d.method))
-                    satisfied += 1
-            finally:
-                # Record what went out even when throttling cuts the chunk short: the retry skips it.
-                if sent:
-                    store.record_sent(sent)
+        finally:
+            # Record what went out even when throttling cuts the chunk short: the retry skips it.
+            if sent:
+                store.record_sent(sent, self.services.clock())
         if work.batch_id:
             store.batch_progress(work.batch_id, f"send:{work.chunk}", sent=satisfied, failed=failed)
         return satisfied, failed

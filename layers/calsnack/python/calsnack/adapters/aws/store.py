@@ -1,4 +1,5 @@
-"""The store port on one DynamoDB table: events, attendees, ledger markers and batch progress.
+"""The store port on one DynamoDB table: events, attendees, ledger markers, batch progress,
+API keys and suppressions.
 
 docs/data-model.md explains the keys and why they are so; the contract suite
 (tests/contract) holds this class to the behaviour of the embedded `SqliteStore`.
@@ -23,6 +24,7 @@ from botocore.exceptions import ClientError
 from calsnack.adapters.aws.retry import ATTEMPTS, pause
 from calsnack.domain.model import (
     Answer,
+    ApiKey,
     Attendee,
     BatchStatus,
     Channel,
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
         AttributeValueTypeDef,
         QueryInputTypeDef,
         QueryOutputTypeDef,
+        ScanInputTypeDef,
         TransactWriteItemTypeDef,
         WriteRequestUnionTypeDef,
     )
@@ -83,6 +86,18 @@ def attendee_pk(event_key: str, shard: int) -> str:
 
 def _event_pk(key: str) -> str:
     return f"EVT#{key}"
+
+
+def _api_key_pk(key_hash: str) -> str:
+    return f"APIKEY#{key_hash}"
+
+
+def _suppression_pk(email: str) -> str:
+    return f"SUP#{email}"
+
+
+#: The suppression scope that covers every sending domain.
+EVERY_SENDER = "*"
 
 
 def _batch_pk(batch_id: str) -> str:
@@ -215,6 +230,7 @@ def _attendee(item: Item) -> Attendee:
     channel = item.get("channel")
     invited = item.get("invited_sequence")
     cancel_sent = item.get("cancel_sent")
+    invited_at = item.get("invited_at")
     return Attendee(
         email=_str(item, "sk"),
         partstat=PartStat(_str(item, "partstat")),
@@ -222,6 +238,36 @@ def _attendee(item: Item) -> Attendee:
         channel=Channel(channel["S"]) if channel else None,
         invited_sequence=int(invited["N"]) if invited else None,
         cancel_sent=cancel_sent["BOOL"] if cancel_sent else False,
+        invited_at=datetime.fromisoformat(invited_at["S"]) if invited_at else None,
+    )
+
+
+# -- API keys -------------------------------------------------------------------------------
+
+
+def _api_key_item(key: ApiKey) -> Item:
+    domain = key.domain.lower()
+    created = _instant(key.created_at)
+    return {
+        **_key(_api_key_pk(key.key_hash), "APIKEY"),
+        # gsi1 also lists a domain's keys; "KEYS#" never meets an organizer's "ORG#".
+        "gsi1pk": _s(f"KEYS#{domain}"),
+        "gsi1sk": _s(created),
+        "key_hash": _s(key.key_hash),
+        "domain": _s(domain),
+        "created_at": _s(created),
+        "label": _s(key.label),
+        "revoked": _b(key.revoked),
+    }
+
+
+def _api_key(item: Item) -> ApiKey:
+    return ApiKey(
+        key_hash=_str(item, "key_hash"),
+        domain=_str(item, "domain"),
+        created_at=datetime.fromisoformat(_str(item, "created_at")),
+        label=_str(item, "label"),
+        revoked=item["revoked"]["BOOL"],
     )
 
 
@@ -364,6 +410,26 @@ class DynamoStore:
         keys = [_key(_event_pk(_str(i, "sk")), "EVENT") for i in lookups]
         return _sorted_events(self._get_items(keys))
 
+    def all_events(self) -> Iterator[Event]:
+        """A paginated Scan of the whole table, keeping the `sk = EVENT` items.
+
+        Export-only: it reads (and pays for) every item, attendees included, so no request
+        path may call it. Eventually consistent reads halve that cost; an export is a snapshot.
+        """
+        request: ScanInputTypeDef = {
+            "TableName": self.table,
+            "FilterExpression": "sk = :event",
+            "ExpressionAttributeValues": {":event": _s("EVENT")},
+        }
+        while True:
+            response = self.client.scan(**request)
+            for item in response["Items"]:
+                yield event_from_item(item)
+            start = response.get("LastEvaluatedKey")
+            if not start:
+                return
+            request = {**request, "ExclusiveStartKey": start}
+
     def _index_keys(self, index: str, attribute: str, value: str) -> list[Item]:
         items = self._query_all(
             {
@@ -401,12 +467,13 @@ class DynamoStore:
             raise
         return True
 
-    def record_sent(self, deliveries: Sequence[Delivery]) -> None:
+    def record_sent(self, deliveries: Sequence[Delivery], at: datetime) -> None:
         # One conditional UpdateItem each (BatchWriteItem has no conditions), in parallel.
-        for _ in self._pool.map(self._record_one, deliveries):
+        sent_at = _instant(at)
+        for _ in self._pool.map(lambda d: self._record_one(d, sent_at), deliveries):
             pass
 
-    def _record_one(self, delivery: Delivery) -> None:
+    def _record_one(self, delivery: Delivery, sent_at: str) -> None:
         email = normalize_address(delivery.email)
         key = _key(attendee_pk(delivery.event_key, attendee_shard(email)), email)
         if delivery.method is Method.CANCEL:
@@ -421,15 +488,18 @@ class DynamoStore:
             self.client.update_item(
                 TableName=self.table,
                 Key=key,
-                UpdateExpression="SET invited_sequence = :seq, partstat = if_not_exists(partstat, :na)",
+                UpdateExpression="SET invited_sequence = :seq, invited_at = :at,"
+                " partstat = if_not_exists(partstat, :na)",
                 ConditionExpression="attribute_not_exists(invited_sequence) OR invited_sequence < :seq",
                 ExpressionAttributeValues={
                     ":seq": _n(delivery.sequence),
+                    ":at": _s(sent_at),
                     ":na": _s(PartStat.NEEDS_ACTION.value),
                 },
             )
         except ClientError as exc:
-            # Already invited at this revision or a later one: max() keeps the stored value.
+            # Already invited at this revision or a later one: the stored revision and its
+            # invited_at stay.
             if _code(exc) != _CONDITION_FAILED:
                 raise
 
@@ -728,6 +798,78 @@ class DynamoStore:
                 return False
             raise
         return True
+
+    # -- API keys ----------------------------------------------------------------------------
+    def put_api_key(self, key: ApiKey) -> None:
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item=_api_key_item(key),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if _code(exc) == _CONDITION_FAILED:
+                raise Conflict(f"API key {key.key_hash[:8]}… exists already") from exc
+            raise
+
+    def get_api_key(self, key_hash: str) -> ApiKey | None:
+        # Consistent: a key revoked a moment ago must stop working now.
+        item = self.client.get_item(
+            TableName=self.table, Key=_key(_api_key_pk(key_hash), "APIKEY"), ConsistentRead=True
+        ).get("Item")
+        return _api_key(item) if item else None
+
+    def revoke_api_key(self, key_hash: str) -> bool:
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key=_key(_api_key_pk(key_hash), "APIKEY"),
+                UpdateExpression="SET revoked = :t",
+                ConditionExpression="attribute_exists(pk) AND revoked = :f",
+                ExpressionAttributeValues={":t": _b(True), ":f": _b(False)},
+            )
+        except ClientError as exc:
+            if _code(exc) == _CONDITION_FAILED:
+                return False
+            raise
+        return True
+
+    def api_keys(self, domain: str) -> list[ApiKey]:
+        """The index gives the keys (it may lag a fresh key by a moment); the items come from
+        the base table, so `revoked` is always current."""
+        keys = self._index_keys("gsi1", "gsi1pk", f"KEYS#{domain.lower()}")
+        found = [_api_key(i) for i in self._get_items(keys)]
+        return sorted(found, key=lambda k: (k.created_at, k.key_hash))
+
+    # -- suppressions ------------------------------------------------------------------------
+    def suppress(self, email: str, scope: str, reason: str, at: datetime) -> bool:
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item={
+                    **_key(_suppression_pk(normalize_address(email)), scope.lower()),
+                    "reason": _s(reason),
+                    "at": _s(_instant(at)),
+                },
+                # The first reason and moment stay: they say why mail stopped.
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if _code(exc) == _CONDITION_FAILED:
+                return False
+            raise
+        return True
+
+    def suppressed(self, emails: Iterable[str], domain: str) -> set[str]:
+        """Two keys an address, (email, "*") and (email, domain), in parallel BatchGetItems of 100."""
+        scopes = sorted({EVERY_SENDER, domain.lower()})  # a set: BatchGetItem refuses repeated keys
+        wanted = sorted({normalize_address(e) for e in emails})
+        keys = [_key(_suppression_pk(e), scope) for e in wanted for scope in scopes]
+        chunks = [keys[i : i + 100] for i in range(0, len(keys), 100)]
+        found: set[str] = set()
+        for items in self._pool.map(self._get_items, chunks):
+            found.update(_str(i, "pk").removeprefix("SUP#") for i in items)
+        return found
 
     # -- plumbing ----------------------------------------------------------------------------
     def _query_all(self, request: QueryInputTypeDef) -> list[Item]:

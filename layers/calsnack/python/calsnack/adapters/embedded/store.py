@@ -1,9 +1,10 @@
-"""The store port on SQLite: events, attendees, ledger markers and batch progress in one file."""
+"""The store port on SQLite: events, attendees, ledger markers, batch progress, API keys and
+suppressions in one file."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 from calsnack.adapters.embedded.sqlite import SqliteDatabase
 from calsnack.domain.model import (
     Answer,
+    ApiKey,
     Attendee,
     BatchStatus,
     Channel,
@@ -46,6 +48,7 @@ CREATE TABLE IF NOT EXISTS attendees (
     channel TEXT,
     invited_sequence INTEGER,
     cancel_sent INTEGER NOT NULL DEFAULT 0,
+    invited_at TEXT,
     PRIMARY KEY (event_key, email)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS attendees_by_partstat ON attendees (event_key, partstat, email);
@@ -73,7 +76,29 @@ CREATE TABLE IF NOT EXISTS batch_errors (
     batch_id TEXT NOT NULL, row INTEGER NOT NULL, col TEXT NOT NULL, reason TEXT NOT NULL,
     cells TEXT NOT NULL, PRIMARY KEY (batch_id, row)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS api_keys (
+    key_hash TEXT PRIMARY KEY,
+    domain TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    label TEXT NOT NULL DEFAULT '',
+    revoked INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS api_keys_by_domain ON api_keys (domain, created_at, key_hash);
+CREATE TABLE IF NOT EXISTS suppressions (
+    email TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (email, scope)
+) WITHOUT ROWID;
 """
+
+#: Columns added after the first release: (table, column, declaration). A database made by an
+#: older version lacks them, and CREATE TABLE IF NOT EXISTS leaves an existing table alone.
+_ADDED_COLUMNS = (("attendees", "invited_at", "TEXT"),)
+
+#: Host parameters one IN (...) list binds; SQLite's default limit is 999 before 3.32.
+_IN_CHUNK = 500
 
 _DATETIME_FIELDS = ("start", "end", "origin_stamp", "created_at", "updated_at")
 
@@ -105,6 +130,17 @@ def _attendee(row: Any) -> Attendee:
         channel=Channel(row["channel"]) if row["channel"] else None,
         invited_sequence=row["invited_sequence"],
         cancel_sent=bool(row["cancel_sent"]),
+        invited_at=datetime.fromisoformat(row["invited_at"]) if row["invited_at"] else None,
+    )
+
+
+def _api_key(row: Any) -> ApiKey:
+    return ApiKey(
+        key_hash=row["key_hash"],
+        domain=row["domain"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        label=row["label"],
+        revoked=bool(row["revoked"]),
     )
 
 
@@ -120,6 +156,19 @@ class SqliteStore:
 
     def __init__(self, path: Path) -> None:
         self.db = SqliteDatabase(path, SCHEMA)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """Bring a database written by an older version up to the current schema.
+
+        Checked and altered inside one write transaction, so two processes opening the same
+        old file at once do not both try to add the column.
+        """
+        with self.db.write() as db:
+            for table, column, declaration in _ADDED_COLUMNS:
+                present = {r["name"] for r in db.execute(f"PRAGMA table_info({table})")}
+                if column not in present:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
     # -- events --------------------------------------------------------------------------
     def get_event(self, key: str) -> Event | None:
@@ -170,13 +219,28 @@ class SqliteStore:
     def find_by_event_id(self, domain: str, event_id: str) -> list[Event]:
         return self._events("domain = ? AND event_id = ?", (domain.lower(), event_id))
 
+    def all_events(self) -> Iterator[Event]:
+        """Read in pages by key, so a long export never holds one read transaction open
+        (which would keep the WAL from being checkpointed while `serve` writes)."""
+        conn = self.db.connection()
+        after = ""
+        while True:
+            rows = conn.execute(
+                "SELECT key, data, version FROM events WHERE key > ? ORDER BY key LIMIT 500", (after,)
+            ).fetchall()
+            if not rows:
+                return
+            for r in rows:
+                yield event_from_json(r["data"], r["version"])
+            after = rows[-1]["key"]
+
     # -- attendees -----------------------------------------------------------------------
     def get_attendees(self, event_key: str, emails: Iterable[str]) -> dict[str, Attendee]:
         wanted = sorted({normalize_address(e) for e in emails})
         found: dict[str, Attendee] = {}
         conn = self.db.connection()
-        for i in range(0, len(wanted), 500):
-            part = wanted[i : i + 500]
+        for i in range(0, len(wanted), _IN_CHUNK):
+            part = wanted[i : i + _IN_CHUNK]
             marks = ",".join("?" * len(part))
             rows = conn.execute(
                 f"SELECT * FROM attendees WHERE event_key = ? AND email IN ({marks})",  # noqa: S608
@@ -197,18 +261,21 @@ class SqliteStore:
             )
             return cur.rowcount == 1
 
-    def record_sent(self, deliveries: Sequence[Delivery]) -> None:
+    def record_sent(self, deliveries: Sequence[Delivery], at: datetime) -> None:
+        sent_at = _stamp(at)
         requests = [
-            (d.event_key, normalize_address(d.email), d.sequence)
+            (d.event_key, normalize_address(d.email), d.sequence, sent_at)
             for d in deliveries
             if d.method is Method.REQUEST
         ]
         cancels = [(d.event_key, normalize_address(d.email)) for d in deliveries if d.method is Method.CANCEL]
         with self.db.write() as db:
             db.executemany(
-                "INSERT INTO attendees (event_key, email, invited_sequence) VALUES (?, ?, ?)"
-                " ON CONFLICT (event_key, email) DO UPDATE SET invited_sequence ="
-                " MAX(COALESCE(attendees.invited_sequence, -1), excluded.invited_sequence)",
+                # invited_at moves with the revision: an older or repeated record keeps both.
+                "INSERT INTO attendees (event_key, email, invited_sequence, invited_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (event_key, email) DO UPDATE SET invited_sequence = excluded.invited_sequence,"
+                " invited_at = excluded.invited_at WHERE attendees.invited_sequence IS NULL"
+                " OR attendees.invited_sequence < excluded.invited_sequence",
                 requests,
             )
             db.executemany(
@@ -359,3 +426,56 @@ class SqliteStore:
                 (batch_id,),
             )
             return cur.rowcount == 1
+
+    # -- API keys ------------------------------------------------------------------------
+    def put_api_key(self, key: ApiKey) -> None:
+        with self.db.write() as db:
+            cur = db.execute(
+                "INSERT OR IGNORE INTO api_keys (key_hash, domain, created_at, label, revoked)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (key.key_hash, key.domain.lower(), _stamp(key.created_at), key.label, int(key.revoked)),
+            )
+            if cur.rowcount != 1:
+                raise Conflict(f"API key {key.key_hash[:8]}… exists already")
+
+    def get_api_key(self, key_hash: str) -> ApiKey | None:
+        row = (
+            self.db.connection().execute("SELECT * FROM api_keys WHERE key_hash = ?", (key_hash,)).fetchone()
+        )
+        return _api_key(row) if row else None
+
+    def revoke_api_key(self, key_hash: str) -> bool:
+        with self.db.write() as db:
+            cur = db.execute(
+                "UPDATE api_keys SET revoked = 1 WHERE key_hash = ? AND revoked = 0", (key_hash,)
+            )
+            return cur.rowcount == 1
+
+    def api_keys(self, domain: str) -> list[ApiKey]:
+        rows = self.db.connection().execute(
+            "SELECT * FROM api_keys WHERE domain = ? ORDER BY created_at, key_hash", (domain.lower(),)
+        )
+        return [_api_key(r) for r in rows]
+
+    # -- suppressions --------------------------------------------------------------------
+    def suppress(self, email: str, scope: str, reason: str, at: datetime) -> bool:
+        with self.db.write() as db:
+            cur = db.execute(
+                "INSERT OR IGNORE INTO suppressions (email, scope, reason, at) VALUES (?, ?, ?, ?)",
+                (normalize_address(email), scope.lower(), reason, _stamp(at)),
+            )
+            return cur.rowcount == 1
+
+    def suppressed(self, emails: Iterable[str], domain: str) -> set[str]:
+        wanted = sorted({normalize_address(e) for e in emails})
+        found: set[str] = set()
+        conn = self.db.connection()
+        for i in range(0, len(wanted), _IN_CHUNK):
+            part = wanted[i : i + _IN_CHUNK]
+            marks = ",".join("?" * len(part))
+            rows = conn.execute(
+                f"SELECT email FROM suppressions WHERE email IN ({marks}) AND scope IN ('*', ?)",  # noqa: S608
+                (*part, domain.lower()),
+            )
+            found.update(r["email"] for r in rows)
+        return found

@@ -1,0 +1,92 @@
+"""The calendar-client flow through the Lambda handlers, on SQLite/files and on DynamoDB/SQS/S3/SES (moto)."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from calsnack.domain.model import event_key
+from calsnack.usecases.answer_rsvp import ButtonAnswer, answer_rsvp
+from calsnack.usecases.build_report import report_event
+
+from tests.e2e.stack import Page
+from tests.integration.conftest import World
+from tests.mailfactory import SHAPES, invitation, reply
+
+ORGANIZER = "olga@example.test"
+
+
+def counts(world: World, uid: str) -> dict[str, int]:
+    return report_event(world.services.store, ORGANIZER, uid)["events"][0]["counts"]
+
+
+def click(world: World, snack_html: str, label: str, address: str) -> None:
+    """What the RSVP page does with a link from the snack: the signed link names event and answer."""
+    url = urlsplit(Page(snack_html).link(label))
+    key, answer = url.path.split("/")[2], url.path.split("/")[4]
+    assert world.services.settings.base_url in Page(snack_html).link(label)
+    assert parse_qs(url.query)["t"]
+    answer_rsvp(world.services, key, ButtonAnswer(answer), address)
+
+
+def calendar_of(message) -> str:
+    return next(p for p in message.walk() if p.get_content_type() == "text/calendar").get_content()
+
+
+def test_invite_snack_clicks_replies_update_cancel(world: World) -> None:
+    uid = f"{uuid.uuid4()}@google.com"
+    world.deliver("snack", invitation(uid, domain=world.domain), sender=ORGANIZER)
+    [snack] = world.mails_to(ORGANIZER)
+    html = snack.get_body(("html",)).get_content()
+    for label, address in (("Yes", "yann@example.test"), ("Maybe", "mia@example.test"), ("No", "nora@example.test")):
+        click(world, html, label, address)
+    world.pump()
+    assert len(world.mails_to("yann@example.test")) == 1
+    assert len(world.mails_to("mia@example.test")) == 1
+    assert world.mails_to("nora@example.test") == []
+    assert counts(world, uid) == {"invited": 2, "accepted": 1, "tentative": 1, "declined": 1, "needs_action": 0}
+
+    our_uid = report_event(world.services.store, ORGANIZER, uid)["events"][0]["uid"]
+    world.deliver("other", reply(our_uid, "yann@example.test", "TENTATIVE", domain=world.domain),
+                  sender="yann@example.test")
+    world.deliver("other", reply(our_uid, "eve@example.test", "ACCEPTED", domain=world.domain),
+                  sender="eve@example.test")
+    assert counts(world, uid) == {"invited": 2, "accepted": 0, "tentative": 2, "declined": 1, "needs_action": 0}
+
+    world.deliver("snack", invitation(uid, domain=world.domain, sequence=1, summary="Moved"), sender=ORGANIZER)
+    world.pump()
+    assert "Moved" in calendar_of(world.mails_to("yann@example.test")[-1])
+    assert len(world.mails_to("mia@example.test")) == 2
+
+    world.deliver("snack", invitation(uid, domain=world.domain, method="CANCEL", sequence=2), sender=ORGANIZER)
+    world.pump()
+    assert "METHOD:CANCEL" in calendar_of(world.mails_to("mia@example.test")[-1])
+    assert world.services.store.get_event(event_key(ORGANIZER, uid)).cancelled
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_each_clients_reply_is_counted(world: World, shape: str) -> None:
+    uid = f"{uuid.uuid4()}@google.com"
+    world.deliver("snack", invitation(uid, domain=world.domain), sender=ORGANIZER)
+    key = event_key(ORGANIZER, uid)
+    answer_rsvp(world.services, key, ButtonAnswer.YES, "Ann@Example.test")
+    world.pump()
+    our_uid = world.services.store.get_event(key).uid
+    world.deliver("other", reply(our_uid, "ann@example.test", "DECLINED", domain=world.domain, shape=shape),
+                  sender="ann@example.test")
+    assert counts(world, uid) == {"invited": 1, "accepted": 0, "tentative": 0, "declined": 1, "needs_action": 0}
+
+
+def test_spoofed_and_stale_mail_change_nothing(world: World) -> None:
+    uid = f"{uuid.uuid4()}@google.com"
+    world.deliver("snack", invitation(uid, domain=world.domain), sender=ORGANIZER, verdict="fail")
+    assert world.outbox() == []
+    world.deliver("snack", invitation(uid, domain=world.domain, sequence=3), sender=ORGANIZER)
+    world.deliver("snack", invitation(uid, domain=world.domain, sequence=1, summary="Stale"), sender=ORGANIZER)
+    event = world.services.store.get_event(event_key(ORGANIZER, uid))
+    assert event.summary == "Webinar" and event.sequence == 0
+    world.deliver("snack", invitation(uid, "mallory@example.test", domain=world.domain, method="CANCEL",
+                                      sequence=9), sender="mallory@example.test")
+    assert not world.services.store.get_event(event_key(ORGANIZER, uid)).cancelled
+    assert len(world.mails_to(ORGANIZER)) == 1
