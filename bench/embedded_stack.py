@@ -100,8 +100,12 @@ def batch_throughput(served: Served, rows: int) -> dict[str, float]:
         time.sleep(0.05)
     elapsed = time.perf_counter() - started
     done = served.outbox_count() - before - 1
-    return {"rows": rows, "invitations": done, "seconds": round(elapsed, 2),
-            "invitations_per_s": round(done / elapsed, 1)}
+    return {
+        "rows": rows,
+        "invitations": done,
+        "seconds": round(elapsed, 2),
+        "invitations_per_s": round(done / elapsed, 1),
+    }
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:

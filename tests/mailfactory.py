@@ -131,7 +131,9 @@ def reply(
     return msg
 
 
-def batch_mail(sender: str, csv_text: str | bytes, *, domain: str = DOMAIN, filename: str = "batch.csv") -> EmailMessage:
+def batch_mail(
+    sender: str, csv_text: str | bytes, *, domain: str = DOMAIN, filename: str = "batch.csv"
+) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = f"batch@{domain}"

@@ -36,31 +36,39 @@ class World:
     def domain(self) -> str:
         return self.services.settings.domain
 
-    def deliver(self, route: str, message: EmailMessage | bytes, *, sender: str, verdict: str = "pass") -> Any:
+    def deliver(
+        self, route: str, message: EmailMessage | bytes, *, sender: str, verdict: str = "pass"
+    ) -> Any:
         from lambdas.inbound_mail.handler import lambda_handler
 
         key = f"mail/{route}/{uuid.uuid4().hex}"
-        raw = stored_mail(message, authserv_id=self.services.settings.authserv_id, verdict=verdict,
-                          envelope_from=sender)
+        raw = stored_mail(
+            message, authserv_id=self.services.settings.authserv_id, verdict=verdict, envelope_from=sender
+        )
         self.services.blobs.put(key, raw)
         return lambda_handler(s3_put_event("mail", key, len(raw)), LambdaContext("inbound-mail"))
 
     def pump(self) -> int:
         """Run the command worker and the sender over SQS-shaped batches until both queues are empty."""
-        from lambdas.command_worker.handler import lambda_handler as commands
-        from lambdas.sender.handler import lambda_handler as sender
-
         from calsnack.adapters.embedded.queue import Received
         from calsnack.serve.lambda_events import sqs_event
+
+        from lambdas.command_worker.handler import lambda_handler as commands
+        from lambdas.sender.handler import lambda_handler as sender
 
         handled = 0
         while True:
             progressed = False
-            for name, handler, fifo in ((QueueName.COMMANDS, commands, True), (QueueName.SENDS, sender, False)):
+            for name, handler, fifo in (
+                (QueueName.COMMANDS, commands, True),
+                (QueueName.SENDS, sender, False),
+            ):
                 messages = self.adapters.drain(name)
                 for i in range(0, len(messages), 10):
-                    batch = [Received(str(n), str(n), m.body, m.group, 1, 0.0)
-                             for n, m in enumerate(messages[i : i + 10], start=i)]
+                    batch = [
+                        Received(str(n), str(n), m.body, m.group, 1, 0.0)
+                        for n, m in enumerate(messages[i : i + 10], start=i)
+                    ]
                     response = handler(sqs_event(str(name), batch, fifo=fifo), LambdaContext(str(name)))
                     assert response["batchItemFailures"] == [], response
                     handled += len(batch)
@@ -93,10 +101,19 @@ def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
         adapters = embedded_set(tmp_path)
     else:
         adapters = request.getfixturevalue("aws_world").adapter_set()
-    settings = Settings(domain=MAIL_DOMAIN, base_url="https://calsnack.test", authserv_id="amazonses.com",
-                        link_key=b"integration-key-" * 2)
-    services = Services(settings=settings, store=adapters.store, queue=adapters.queue, blobs=adapters.blobs,
-                        mailer=adapters.mailer)
+    settings = Settings(
+        domain=MAIL_DOMAIN,
+        base_url="https://calsnack.test",
+        authserv_id="amazonses.com",
+        link_key=b"integration-key-" * 2,
+    )
+    services = Services(
+        settings=settings,
+        store=adapters.store,
+        queue=adapters.queue,
+        blobs=adapters.blobs,
+        mailer=adapters.mailer,
+    )
     bootstrap.install(services)
     yield World(request.param, services, adapters)
     bootstrap.install(None)

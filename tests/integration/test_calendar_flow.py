@@ -39,27 +39,53 @@ def test_invite_snack_clicks_replies_update_cancel(world: World) -> None:
     world.deliver("snack", invitation(uid, domain=world.domain), sender=ORGANIZER)
     [snack] = world.mails_to(ORGANIZER)
     html = snack.get_body(("html",)).get_content()
-    for label, address in (("Yes", "yann@example.test"), ("Maybe", "mia@example.test"), ("No", "nora@example.test")):
+    for label, address in (
+        ("Yes", "yann@example.test"),
+        ("Maybe", "mia@example.test"),
+        ("No", "nora@example.test"),
+    ):
         click(world, html, label, address)
     world.pump()
     assert len(world.mails_to("yann@example.test")) == 1
     assert len(world.mails_to("mia@example.test")) == 1
     assert world.mails_to("nora@example.test") == []
-    assert counts(world, uid) == {"invited": 2, "accepted": 1, "tentative": 1, "declined": 1, "needs_action": 0}
+    assert counts(world, uid) == {
+        "invited": 2,
+        "accepted": 1,
+        "tentative": 1,
+        "declined": 1,
+        "needs_action": 0,
+    }
 
     our_uid = report_event(world.services.store, ORGANIZER, uid)["events"][0]["uid"]
-    world.deliver("other", reply(our_uid, "yann@example.test", "TENTATIVE", domain=world.domain),
-                  sender="yann@example.test")
-    world.deliver("other", reply(our_uid, "eve@example.test", "ACCEPTED", domain=world.domain),
-                  sender="eve@example.test")
-    assert counts(world, uid) == {"invited": 2, "accepted": 0, "tentative": 2, "declined": 1, "needs_action": 0}
+    world.deliver(
+        "other",
+        reply(our_uid, "yann@example.test", "TENTATIVE", domain=world.domain),
+        sender="yann@example.test",
+    )
+    world.deliver(
+        "other",
+        reply(our_uid, "eve@example.test", "ACCEPTED", domain=world.domain),
+        sender="eve@example.test",
+    )
+    assert counts(world, uid) == {
+        "invited": 2,
+        "accepted": 0,
+        "tentative": 2,
+        "declined": 1,
+        "needs_action": 0,
+    }
 
-    world.deliver("snack", invitation(uid, domain=world.domain, sequence=1, summary="Moved"), sender=ORGANIZER)
+    world.deliver(
+        "snack", invitation(uid, domain=world.domain, sequence=1, summary="Moved"), sender=ORGANIZER
+    )
     world.pump()
     assert "Moved" in calendar_of(world.mails_to("yann@example.test")[-1])
     assert len(world.mails_to("mia@example.test")) == 2
 
-    world.deliver("snack", invitation(uid, domain=world.domain, method="CANCEL", sequence=2), sender=ORGANIZER)
+    world.deliver(
+        "snack", invitation(uid, domain=world.domain, method="CANCEL", sequence=2), sender=ORGANIZER
+    )
     world.pump()
     assert "METHOD:CANCEL" in calendar_of(world.mails_to("mia@example.test")[-1])
     assert world.services.store.get_event(event_key(ORGANIZER, uid)).cancelled
@@ -73,9 +99,18 @@ def test_each_clients_reply_is_counted(world: World, shape: str) -> None:
     answer_rsvp(world.services, key, ButtonAnswer.YES, "Ann@Example.test")
     world.pump()
     our_uid = world.services.store.get_event(key).uid
-    world.deliver("other", reply(our_uid, "ann@example.test", "DECLINED", domain=world.domain, shape=shape),
-                  sender="ann@example.test")
-    assert counts(world, uid) == {"invited": 1, "accepted": 0, "tentative": 0, "declined": 1, "needs_action": 0}
+    world.deliver(
+        "other",
+        reply(our_uid, "ann@example.test", "DECLINED", domain=world.domain, shape=shape),
+        sender="ann@example.test",
+    )
+    assert counts(world, uid) == {
+        "invited": 1,
+        "accepted": 0,
+        "tentative": 0,
+        "declined": 1,
+        "needs_action": 0,
+    }
 
 
 def test_spoofed_and_stale_mail_change_nothing(world: World) -> None:
@@ -83,10 +118,32 @@ def test_spoofed_and_stale_mail_change_nothing(world: World) -> None:
     world.deliver("snack", invitation(uid, domain=world.domain), sender=ORGANIZER, verdict="fail")
     assert world.outbox() == []
     world.deliver("snack", invitation(uid, domain=world.domain, sequence=3), sender=ORGANIZER)
-    world.deliver("snack", invitation(uid, domain=world.domain, sequence=1, summary="Stale"), sender=ORGANIZER)
+    world.deliver(
+        "snack", invitation(uid, domain=world.domain, sequence=1, summary="Stale"), sender=ORGANIZER
+    )
     event = world.services.store.get_event(event_key(ORGANIZER, uid))
     assert event.summary == "Webinar" and event.sequence == 0
-    world.deliver("snack", invitation(uid, "mallory@example.test", domain=world.domain, method="CANCEL",
-                                      sequence=9), sender="mallory@example.test")
+    world.deliver(
+        "snack",
+        invitation(uid, "mallory@example.test", domain=world.domain, method="CANCEL", sequence=9),
+        sender="mallory@example.test",
+    )
     assert not world.services.store.get_event(event_key(ORGANIZER, uid)).cancelled
     assert len(world.mails_to(ORGANIZER)) == 1
+
+
+def test_suppressed_addresses_are_never_mailed(world: World) -> None:
+    from datetime import UTC, datetime
+
+    uid = f"{uuid.uuid4()}@google.com"
+    world.deliver("snack", invitation(uid, domain=world.domain), sender=ORGANIZER)
+    key = event_key(ORGANIZER, uid)
+    world.services.store.suppress("bounced@example.test", "*", "bounce", datetime.now(UTC))
+    world.services.store.suppress("left@example.test", "example.test", "unsubscribe", datetime.now(UTC))
+    world.services.store.suppress("other@example.test", "elsewhere.test", "unsubscribe", datetime.now(UTC))
+    for address in ("bounced@example.test", "left@example.test", "other@example.test"):
+        answer_rsvp(world.services, key, ButtonAnswer.YES, address)
+    world.pump()
+    assert world.mails_to("bounced@example.test") == []
+    assert world.mails_to("left@example.test") == []
+    assert len(world.mails_to("other@example.test")) == 1

@@ -50,9 +50,16 @@ def test_batch_create_invite_update_cancel(world: World) -> None:
     [result] = world.mails_to(SENDER)
     assert "2 applied" in result["Subject"] and "3 refused" in result["Subject"]
     refused = refused_rows(result)
-    assert [r[:2] for r in refused[1:]] == [["4", "event_id"], ["5", "organizer"], ["6", "date"]] or \
-        sorted(r[0] for r in refused[1:]) == ["4", "5", "6"]
-    assert counts(world, eid) == {"invited": 3, "accepted": 0, "tentative": 0, "declined": 0, "needs_action": 3}
+    assert [r[:2] for r in refused[1:]] == [["4", "event_id"], ["5", "organizer"], ["6", "date"]] or sorted(
+        r[0] for r in refused[1:]
+    ) == ["4", "5", "6"]
+    assert counts(world, eid) == {
+        "invited": 3,
+        "accepted": 0,
+        "tentative": 0,
+        "declined": 0,
+        "needs_action": 3,
+    }
 
     key = event_key("olga@example.test", eid)
     answer_rsvp(world.services, key, ButtonAnswer.YES, "a1@client.test")
@@ -70,15 +77,19 @@ def test_batch_create_invite_update_cancel(world: World) -> None:
     world.deliver("batch", batch_mail(SENDER, f"{HEADER}\nCANCEL,{eid},,,,,,,,,,\n"), sender=SENDER)
     world.pump()
     cancel = world.mails_to("a1@client.test")[-1]
-    assert any("METHOD:CANCEL" in p.get_content() for p in cancel.walk() if p.get_content_type() == "text/calendar")
+    assert any(
+        "METHOD:CANCEL" in p.get_content() for p in cancel.walk() if p.get_content_type() == "text/calendar"
+    )
     assert len(world.mails_to("a3@client.test")) == 1
     assert world.services.store.get_event(key).cancelled
 
 
 def test_redelivered_batch_mail_acts_once(world: World) -> None:
     eid = f"oil-{uuid.uuid4().hex[:8]}"
-    message = batch_mail(SENDER, f"{HEADER}\nCREATE,{eid},olga@example.test,{future()},08:00,08:15,UTC,Oil change,,,,"
-                                 "b1@client.test\n")
+    message = batch_mail(
+        SENDER,
+        f"{HEADER}\nCREATE,{eid},olga@example.test,{future()},08:00,08:15,UTC,Oil change,,,,b1@client.test\n",
+    )
     world.deliver("batch", message, sender=SENDER)
     world.deliver("batch", message, sender=SENDER)
     world.pump()
@@ -88,6 +99,8 @@ def test_redelivered_batch_mail_acts_once(world: World) -> None:
 
 
 def test_unusable_file_gets_one_clear_reply(world: World) -> None:
-    world.deliver("batch", batch_mail(SENDER, b"PK\x03\x04\x00\x00binary", filename="batch.csv"), sender=SENDER)
+    world.deliver(
+        "batch", batch_mail(SENDER, b"PK\x03\x04\x00\x00binary", filename="batch.csv"), sender=SENDER
+    )
     [reply] = world.mails_to(SENDER)
     assert "CSV" in reply.get_body(("plain",)).get_content()

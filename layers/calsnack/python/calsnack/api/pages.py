@@ -1,87 +1,209 @@
-"""Self-contained HTML pages (no external CDN): every value the organizer typed is escaped."""
+"""The HTML of the public pages: every value the organizer or a visitor typed goes through `escape`.
+
+Pages hold no inline script or style (the CSP forbids both); behaviour comes from
+/static/landing.js and /static/dashboard.js, looks from /static/app.css.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from html import escape
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
+from calsnack.api.access import DashboardGrant
+from calsnack.api.assets import asset_url
 from calsnack.domain.model import Event
 from calsnack.mail.snack import when_text
 
-_STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,Arial,sans-serif;margin:0;background:#f6f7f9;color:#202124}
-main{max-width:640px;margin:0 auto;padding:24px 16px}
-.card{background:#fff;border-radius:12px;padding:20px 24px;box-shadow:0 1px 3px rgba(0,0,0,.12)}
-h1{font-size:1.6rem;margin:0 0 8px}
-.muted{color:#5f6368}
-.btn{display:inline-block;padding:10px 20px;margin:4px 4px 4px 0;border-radius:8px;color:#fff;text-decoration:none;
- font-weight:600;border:0;font-size:1rem;cursor:pointer}
-.yes{background:#1e8e3e}.maybe{background:#f29900}.no{background:#d93025}.plain{background:#1a73e8}
-input[type=email]{font-size:1rem;padding:10px;border:1px solid #dadce0;border-radius:8px;width:100%;box-sizing:border-box}
-.notice{padding:12px;border-radius:8px;background:#fce8e6;color:#a50e0e}
-.ok{padding:12px;border-radius:8px;background:#e6f4ea;color:#137333}
-pre{white-space:pre-wrap;font-family:inherit}
-"""
+_URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
+
+ANSWER_LABELS = {"yes": "Yes", "maybe": "Maybe", "no": "No"}
 
 
-def page(title: str, body: str) -> str:
+@dataclass(frozen=True, slots=True)
+class Site:
+    """Where the pages live: every link and asset URL is absolute, under the base URL."""
+
+    base_url: str
+    product_name: str = "calsnack"
+
+    def asset(self, name: str) -> str:
+        return asset_url(self.base_url, name)
+
+
+@dataclass(frozen=True, slots=True)
+class LandingLinks:
+    landing: str
+    ics: str
+    rsvp: dict[str, str]
+    google: str
+    outlook: str
+    office365: str
+
+
+def layout(site: Site, title: str, body: str, *, scripts: Sequence[str] = (), page_class: str = "") -> str:
+    tags = "".join(f'<script src="{escape(site.asset(s))}" defer></script>' for s in scripts)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title)}</title><style>{_STYLE}</style></head>
-<body><main>{body}</main></body></html>
+<meta name="referrer" content="no-referrer">
+<title>{escape(title)}</title>
+<link rel="stylesheet" href="{escape(site.asset("app.css"))}">{tags}</head>
+<body class="{escape(page_class)}"><main>{body}</main>
+<footer class="muted">{escape(site.product_name)}</footer></body></html>
 """
 
 
+def is_web_url(url: str) -> bool:
+    """Only http(s) becomes a link: a `javascript:` or `data:` "meeting link" stays inert text."""
+    parts = urlsplit(url.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def linked_text(text: str) -> str:
+    """Escaped text whose http(s) URLs are links (descriptions are full of meeting links)."""
+    out: list[str] = []
+    last = 0
+    for match in _URL.finditer(text):
+        url = match.group(0)
+        out.append(escape(text[last : match.start()]))
+        out.append(f'<a href="{escape(url)}" rel="noopener noreferrer nofollow">{escape(url)}</a>')
+        last = match.end()
+    out.append(escape(text[last:]))
+    return "".join(out)
+
+
+def _updated_text(event: Event) -> str:
+    if not event.updated_at:
+        return ""
+    moment = event.updated_at.astimezone(ZoneInfo(event.timezone))
+    return f"{moment:%d %B %Y, %H:%M} ({event.timezone})"
+
+
 def event_details(event: Event) -> str:
-    parts = [f"<h1>{escape(event.summary)}</h1>", f'<p class="muted">{escape(when_text(event))}</p>']
+    """Title, status, time (the event's zone, and the visitor's zone filled in by landing.js), place."""
+    parts = [f"<h1>{escape(event.summary)}</h1>"]
     if event.cancelled:
-        parts.append('<p class="notice">This event has been cancelled.</p>')
+        parts.append('<p class="notice" role="status">This event has been cancelled.</p>')
+    elif event.sequence > 0:
+        updated = _updated_text(event)
+        parts.append(
+            '<p class="updated" role="status">This event was updated'
+            + (f" on {escape(updated)}" if updated else "")
+            + ". The details below are the latest.</p>"
+        )
+    parts.append(
+        f'<p class="when"><span class="label">When</span> <span class="value">{escape(when_text(event))}</span></p>'
+    )
+    if not event.all_day:
+        parts.append(
+            f'<p class="when local" id="local-time" hidden data-start="{escape(event.start.isoformat())}"'
+            f' data-end="{escape(event.end.isoformat())}" data-zone="{escape(event.timezone)}">'
+            '<span class="label">Your time</span> <span class="value" data-local-text></span></p>'
+        )
     if event.location:
-        parts.append(f"<p>📍 {escape(event.location)}</p>")
+        parts.append(
+            f'<p class="where"><span class="label">Where</span> <span class="value">{escape(event.location)}</span></p>'
+        )
     if event.meeting_url:
-        parts.append(f'<p>🔗 <a href="{escape(event.meeting_url)}" rel="noopener">Join the meeting</a></p>')
+        link = (
+            f'<a href="{escape(event.meeting_url)}" rel="noopener noreferrer">Join the meeting</a>'
+            if is_web_url(event.meeting_url)
+            else escape(event.meeting_url)
+        )
+        parts.append(f'<p class="where"><span class="label">Online</span> <span class="value">{link}</span></p>')
     if event.description:
-        parts.append(f"<pre>{escape(event.description)}</pre>")
+        parts.append(f'<div class="description">{linked_text(event.description)}</div>')
     return "\n".join(parts)
 
 
-def landing_page(event: Event, rsvp: dict[str, str], ics: str) -> str:
-    buttons = (
-        ""
-        if event.cancelled
-        else (
-            f'<p><a class="btn yes" href="{escape(rsvp["yes"])}">Yes</a>'
-            f'<a class="btn maybe" href="{escape(rsvp["maybe"])}">Maybe</a>'
-            f'<a class="btn no" href="{escape(rsvp["no"])}">No</a></p>'
-        )
+def rsvp_fields(email: str) -> str:
+    return (
+        '<p><label for="email">Your e-mail address</label></p>'
+        f'<p><input type="email" id="email" name="email" required maxlength="254" autocomplete="email"'
+        f' inputmode="email" value="{escape(email)}"></p>'
     )
-    body = f"""<div class="card">{event_details(event)}
-{buttons}
-<p><a href="{escape(ics)}">Add to my calendar (.ics)</a></p></div>"""
-    return page(event.summary, body)
 
 
-def rsvp_form(event: Event, answer: str, action: str, token: str, email: str) -> str:
-    label = {"yes": "Yes", "maybe": "Maybe", "no": "No"}[answer]
+def landing_page(site: Site, event: Event, links: LandingLinks, email: str = "") -> str:
+    sections = [f'<article class="card">{event_details(event)}']
+    if not event.cancelled:
+        buttons = "".join(
+            f'<button class="btn {a}" type="submit" formaction="{escape(links.rsvp[a])}">{label}</button>'
+            for a, label in ANSWER_LABELS.items()
+        )
+        sections.append(
+            f'<form class="rsvp" method="post" action="{escape(links.rsvp["yes"])}">'
+            "<h2>Will you attend?</h2>"
+            f"{rsvp_fields(email)}"
+            '<p class="muted">Yes or Maybe brings a personal calendar invitation to this address;'
+            " No records that you decline.</p>"
+            f'<p class="buttons">{buttons}</p></form>'
+        )
+        sections.append(
+            '<section class="add"><h2>Add to your calendar</h2><ul class="add-links">'
+            f'<li><a class="chip" href="{escape(links.ics)}" download>Calendar file (.ics)</a></li>'
+            f'<li><a class="chip" href="{escape(links.google)}" rel="noopener noreferrer">Google Calendar</a></li>'
+            f'<li><a class="chip" href="{escape(links.outlook)}" rel="noopener noreferrer">Outlook.com</a></li>'
+            f'<li><a class="chip" href="{escape(links.office365)}" rel="noopener noreferrer">Office 365</a></li>'
+            "</ul></section>"
+        )
+    sections.append("</article>")
+    return layout(site, event.summary, "\n".join(sections), scripts=("landing.js",), page_class="landing")
+
+
+def rsvp_form(site: Site, event: Event, answer: str, action: str, email: str) -> str:
+    label = ANSWER_LABELS[answer]
     note = (
         "We will record that you decline."
         if answer == "no"
         else "We will send a personal calendar invitation to this address."
     )
-    body = f"""<div class="card">{event_details(event)}
-<form method="post" action="{escape(action)}">
-<input type="hidden" name="t" value="{escape(token)}">
-<p><label for="email">Your e-mail address</label></p>
-<p><input type="email" id="email" name="email" required autocomplete="email" value="{escape(email)}"></p>
+    body = f"""<article class="card">{event_details(event)}
+<form class="rsvp" method="post" action="{escape(action)}">
+<h2>Your answer: {label}</h2>
+{rsvp_fields(email)}
 <p class="muted">{note}</p>
-<p><button class="btn {answer}" type="submit">{label}</button></p>
-</form></div>"""
-    return page(event.summary, body)
+<p class="buttons"><button class="btn {answer}" type="submit">{label}</button></p>
+</form></article>"""
+    return layout(site, event.summary, body, scripts=("landing.js",), page_class="rsvp")
 
 
-def message_page(title: str, message: str, *, ok: bool) -> str:
-    return page(
+def message_page(site: Site, title: str, message: str, *, ok: bool) -> str:
+    return layout(
+        site,
         title,
-        f'<div class="card"><h1>{escape(title)}</h1><p class="{"ok" if ok else "notice"}">'
-        f"{escape(message)}</p></div>",
+        f'<article class="card"><h1>{escape(title)}</h1><p class="{"ok" if ok else "notice"}" role="status">'
+        f"{escape(message)}</p></article>",
     )
+
+
+def unsubscribe_page(site: Site, email: str, domain: str, action: str) -> str:
+    body = f"""<article class="card"><h1>Unsubscribe</h1>
+<p>Stop calendar invitations from <strong>{escape(domain)}</strong> to <strong>{escape(email)}</strong>?</p>
+<form method="post" action="{escape(action)}">
+<input type="hidden" name="List-Unsubscribe" value="One-Click">
+<p class="buttons"><button class="btn no" type="submit">Unsubscribe</button></p>
+</form></article>"""
+    return layout(site, "Unsubscribe", body)
+
+
+def dashboard_page(site: Site, grant: DashboardGrant, *, api: str, expires: str, token: str) -> str:
+    until = f"{grant.expires:%d %B %Y}"
+    body = f"""<div id="dashboard" data-api="{escape(api)}" data-o="{escape(grant.organizer)}"
+ data-x="{escape(expires)}" data-t="{escape(token)}">
+<header class="dash-head"><h1>Your events</h1>
+<p class="muted">{escape(grant.organizer)} · this link works until {escape(until)}</p></header>
+<noscript><p class="notice">The dashboard needs JavaScript.</p></noscript>
+<section id="events" class="events" aria-live="polite"><p class="muted">Loading…</p></section>
+<section id="detail" class="card detail" hidden></section>
+</div>"""
+    return layout(site, "Your calsnack dashboard", body, scripts=("dashboard.js",), page_class="dashboard")
+
+
+def format_moment(moment: datetime, zone: str) -> str:
+    return f"{moment.astimezone(ZoneInfo(zone)):%d %b %Y %H:%M}"

@@ -7,7 +7,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from calsnack.bootstrap import Services
-from calsnack.domain.model import Answer, Channel, Delivery, Event, Method, PartStat, normalize_address
+from calsnack.domain.model import (
+    Answer,
+    Channel,
+    Delivery,
+    Event,
+    Method,
+    PartStat,
+    domain_of,
+    normalize_address,
+)
 from calsnack.usecases.enqueue import enqueue_deliveries
 
 _ADDRESS = re.compile(
@@ -44,7 +53,7 @@ def valid_address(address: str) -> bool:
 
 def answer_rsvp(services: Services, event_key: str, answer: ButtonAnswer, email: str) -> RsvpResult:
     address = normalize_address(email)
-    if not valid_address(address):
+    if not valid_address(address) or domain_of(address) == services.settings.domain:
         raise RsvpRefused("Please enter a valid e-mail address.")
     event = services.store.get_event(event_key)
     if event is None:

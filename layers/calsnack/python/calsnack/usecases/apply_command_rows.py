@@ -206,9 +206,17 @@ _ACTIONS: dict[CommandName, Callable[[Services, str, CommandRow, ChunkResult], N
 }
 
 
+def _check_attendees(services: Services, row: CommandRow) -> None:
+    ours = [a for a in row.attendees if domain_of(a) == services.settings.domain]
+    if ours:
+        # Inviting the service's own addresses would make it mail itself in a loop.
+        raise RowRefused("attendees", f"{ours[0]} is an address of this service and cannot be invited")
+
+
 def apply_row(services: Services, sender_domain: str, row: CommandRow, result: ChunkResult) -> None:
     for attempt in (1, 2):
         try:
+            _check_attendees(services, row)
             if row.command is CommandName.CREATE:
                 _create(services, row, result)
             else:

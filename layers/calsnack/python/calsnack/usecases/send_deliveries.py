@@ -91,7 +91,16 @@ class Sender:
             for key, deliveries in by_event.items():
                 event = store.get_event(key)
                 known = store.get_attendees(key, (d.email for d in deliveries))
+                # Hard bounces, complaints and one-click unsubscribes are never mailed again.
+                blocked = (
+                    store.suppressed((d.email for d in deliveries), event.organizer_domain)
+                    if event
+                    else set()
+                )
                 for d in deliveries:
+                    if d.email in blocked:
+                        failed += 1
+                        continue
                     attendee = known.get(d.email)
                     due = self._due(
                         event,
