@@ -96,6 +96,10 @@ def parser() -> argparse.ArgumentParser:
     which.add_argument("--domain", metavar="DOMAIN")
     report.add_argument("--json", action="store_true", help="print the JSON document of CONTRACT §4")
     report.set_defaults(func=_report)
+
+    from calsnack.cli import dlq
+
+    dlq.register(sub)
     return p
 
 

@@ -13,9 +13,18 @@ from calsnack.domain.model import Delivery, Event, Method
 from calsnack.links import Links
 from calsnack.mail.invitation import InvitationRenderer
 from calsnack.messages import SendDeliveries
-from calsnack.ports import Rejected
+from calsnack.ports import Rejected, Throttled
+from calsnack.usecases.enqueue import enqueue_deliveries
 
 logger = Logger(child=True)
+
+#: Sends recorded together: a worker that dies before recording re-sends at most this many
+#: on retry (the duplicate bound), while the store sees one write per group.
+RECORD_EVERY = 5
+#: Throttling is answered in place with exponential backoff; past that, the rest of the chunk
+#: goes back on the queue as a new message, so throttling never exhausts a message's receives.
+THROTTLE_RETRIES = 4
+BACKOFF = 0.05
 
 
 @dataclass
@@ -59,33 +68,46 @@ class Sender:
         return not event.cancelled and (invited is None or invited < event.sequence)
 
     def _send_one(self, event: Event, delivery: Delivery) -> bool:
-        """False when the provider refused this recipient for good."""
-        self.pacer.wait()
-        mail = self.renderer.render(
-            event,
-            delivery.email,
-            delivery.method,
-            unsubscribe_url=self.links.unsubscribe(delivery.email, event.organizer_domain),
-            landing_url=self.links.landing(event.key),
-        )
+        """False when the provider refused this recipient for good; `Throttled` after the backoff."""
         try:
-            self.services.mailer.send(mail)
-        except Rejected as exc:
-            logger.warning("invitation rejected", extra={"event": event.key, "reason": str(exc)})
+            mail = self.renderer.render(
+                event,
+                delivery.email,
+                delivery.method,
+                unsubscribe_url=self.links.unsubscribe(delivery.email, event.organizer_domain),
+                landing_url=self.links.landing(event.key),
+            )
+        except ValueError as exc:
+            # An address no mail header can carry: this recipient fails, the chunk goes on.
+            logger.warning("invitation not renderable", extra={"event": event.key, "reason": str(exc)})
             return False
-        return True
+        for attempt in range(THROTTLE_RETRIES + 1):
+            self.pacer.wait()
+            try:
+                self.services.mailer.send(mail)
+            except Throttled:
+                if attempt == THROTTLE_RETRIES:
+                    raise
+                time.sleep(BACKOFF * 2**attempt)
+            except Rejected as exc:
+                logger.warning("invitation rejected", extra={"event": event.key, "reason": str(exc)})
+                return False
+            else:
+                return True
+        raise AssertionError("unreachable")
 
     def send(self, work: SendDeliveries) -> tuple[int, int]:
-        """Send what is still due; returns (satisfied, failed).
+        """Send what is still due; returns (satisfied, failed) for this message's share of the work.
 
-        `ports.Throttled` propagates so the queue message is retried later; what was sent
-        before it is recorded, so the retry sends only the rest.
+        Throttling that outlasts the in-place backoff puts the rest of the chunk back on the
+        queue as a new message; what was sent before is recorded, so nothing goes out twice.
         """
         store = self.services.store
         by_event: dict[str, list[Delivery]] = defaultdict(list)
         for d in work.deliveries:
             by_event[d.event_key].append(d)
-        satisfied = failed = 0
+        ordered = [d for group in by_event.values() for d in group]
+        satisfied = failed = done = 0
         sent: list[Delivery] = []
         try:
             for key, deliveries in by_event.items():
@@ -98,26 +120,32 @@ class Sender:
                     else set()
                 )
                 for d in deliveries:
-                    if d.email in blocked:
-                        failed += 1
-                        continue
                     attendee = known.get(d.email)
-                    due = self._due(
+                    due = event is not None and self._due(
                         event,
                         d,
                         attendee.invited_sequence if attendee else None,
                         attendee.cancel_sent if attendee else False,
                     )
-                    if not due or event is None:
+                    if d.email in blocked:
+                        failed += 1
+                    elif not due or event is None:
                         satisfied += 1
-                        continue
-                    if self._send_one(event, d):
+                    elif self._send_one(event, d):
                         sent.append(Delivery(key, d.email, event.sequence, d.method))
                         satisfied += 1
+                        if len(sent) >= RECORD_EVERY:
+                            store.record_sent(sent, self.services.clock())
+                            sent = []
                     else:
                         failed += 1
+                    done += 1
+        except Throttled:
+            enqueue_deliveries(
+                self.services, ordered[done:], chunk=f"{work.chunk}+{done}", batch_id=work.batch_id
+            )
         finally:
-            # Record what went out even when throttling cuts the chunk short: the retry skips it.
+            # Record what went out, also when a chunk is cut short: a retry skips it.
             if sent:
                 store.record_sent(sent, self.services.clock())
         if work.batch_id:
