@@ -3,7 +3,10 @@ through (date-partitioned with partition projection), the Athena workgroup and i
 and optionally a QuickSight data source and data set.
 
 The exporter writes `s3://<analytics bucket>/<table>/dt=YYYY-MM-DD/<name>.json.gz`: gzipped
-JSON Lines, one object per row with the columns below (`calsnack export` lays files out alike).
+JSON Lines, one object per row (`calsnack export` lays files out alike). The columns come from
+`calsnack.analytics.rows.TABLES`, the module both exporters build their rows with, so the Glue
+schema cannot drift from the files: synthesis imports that one module (standard library only), as
+the CLI and the Lambda layer do.
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ from aws_cdk import Aws, Duration
 from aws_cdk import aws_athena as athena
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_glue as glue
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_quicksight as quicksight
 from aws_cdk import aws_s3 as s3
+from calsnack.analytics.rows import TABLES
 from constructs import Construct
 
 from infra import nag
@@ -35,43 +40,6 @@ BYTES_SCANNED_CUTOFF = 10 * 1024**3
 
 PARTITION_KEY = "dt"
 PARTITION_RANGE = "2024-01-01,NOW"
-#: Hive types of each table's columns (all strings but the iCalendar SEQUENCE).
-TABLES: Mapping[str, Mapping[str, str]] = {
-    "events": {
-        "organizer": "string",
-        "event_id": "string",
-        "uid": "string",
-        "status": "string",
-        "sequence": "int",
-        "summary": "string",
-        "start": "string",
-        "end": "string",
-        "timezone": "string",
-        "source": "string",
-        "updated_at": "string",
-    },
-    "invitations": {
-        "organizer": "string",
-        "event_id": "string",
-        "uid": "string",
-        "attendee": "string",
-        "attendee_domain": "string",
-        "sequence": "int",
-        "method": "string",
-        "channel": "string",
-        "sent_at": "string",
-    },
-    "answers": {
-        "organizer": "string",
-        "event_id": "string",
-        "uid": "string",
-        "attendee": "string",
-        "attendee_domain": "string",
-        "answer": "string",
-        "channel": "string",
-        "answered_at": "string",
-    },
-}
 #: QuickSight types of the by_event view's columns.
 BY_EVENT_COLUMNS: Mapping[str, str] = {
     "organizer": "STRING",
@@ -142,6 +110,11 @@ class Analytics(Construct):
             memory_size=512,
         )
         self.function.add_environment("ANALYTICS_BUCKET", self.bucket.bucket_name)
+        # Attendee items carry only their event's key: the exporter reads the event (GetItem, one
+        # per event and batch) for its organizer and event id. Nothing else of the table, no index.
+        self.function.add_to_role_policy(
+            iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[table.table_arn])
+        )
         self.function.add_event_source(
             event_sources.DynamoEventSource(
                 table,

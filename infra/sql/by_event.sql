@@ -1,7 +1,9 @@
--- One row per event: its latest version and the counts `calsnack report` gives.
--- invited: distinct people sent a personal invitation; accepted/tentative/declined: each person's
--- latest answer; needs_action: invited people with no answer yet. A No from someone never invited
--- counts in declined only.
+-- One row per event: its latest version and the counts `calsnack report` gives (CONTRACT §4).
+-- invited: distinct people sent a personal invitation (a REQUEST; a CANCEL alone invites nobody);
+-- accepted/tentative/declined: each person's latest answer; needs_action: invited people with no
+-- answer yet. A No from someone never invited counts in declined only.
+-- Repeated rows (a retried stream batch, a revision sent twice) change no count. Runs unchanged on
+-- Athena (Trino) and DuckDB: answered_at is fixed-width UTC text, so it orders as time does.
 WITH latest_events AS (
     SELECT organizer, event_id, uid, status, sequence, summary, "start", "end", timezone
     FROM (
@@ -17,6 +19,7 @@ WITH latest_events AS (
 invited AS (
     SELECT DISTINCT organizer, event_id, lower(attendee) AS attendee
     FROM calsnack.invitations
+    WHERE method = 'REQUEST'
 ),
 latest_answers AS (
     SELECT organizer, event_id, attendee, answer

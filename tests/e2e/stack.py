@@ -71,6 +71,7 @@ class Stack:
     domain: str
     proc: subprocess.Popen | None = None
     extra: list[str] = field(default_factory=list)
+    _parsed: dict[str, tuple[list[str], EmailMessage]] = field(default_factory=dict)
 
     @property
     def base(self) -> str:
@@ -142,8 +143,11 @@ class Stack:
         folder = self.data / "outbox" / "new"
         out = []
         for p in sorted(folder.iterdir()) if folder.is_dir() else []:
-            msg = email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
-            out.append(([str(v).strip().lower() for v in msg.get_all("Delivered-To", [])], msg))
+            if p.name not in self._parsed:
+                msg = email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+                rcpts = [str(v).strip().lower() for v in msg.get_all("Delivered-To", [])]
+                self._parsed[p.name] = (rcpts, msg)
+            out.append(self._parsed[p.name])
         return out
 
     def mails_to(self, rcpt: str) -> list[EmailMessage]:

@@ -135,6 +135,31 @@ INVITATIONS = [
         "2025-02-04T00:01:00Z",
         "2025-02-04",
     ),
+    # A retried stream batch repeats a row; a CANCEL invites nobody, whoever gets it.
+    (
+        "bob@beta.test",
+        "e3",
+        "u3",
+        "dan@z.test",
+        "z.test",
+        0,
+        "REQUEST",
+        "button",
+        "2025-02-04T00:01:00Z",
+        "2025-02-04",
+    ),
+    (
+        "ann@acme.test",
+        "e2",
+        "u2",
+        "fay@v.test",
+        "v.test",
+        1,
+        "CANCEL",
+        "calendar",
+        "2025-02-03T00:01:00Z",
+        "2025-02-03",
+    ),
 ]
 ANSWERS = [
     # organizer, event_id, uid, attendee, attendee_domain, answer, channel, answered_at, dt
@@ -243,8 +268,9 @@ def test_by_event_counts_latest_answers(database: duckdb.DuckDBPyConnection) -> 
         "needs_action": 1,
     }
     assert events["e2"]["status"] == "cancelled"
-    assert (events["e2"]["invited"], events["e2"]["declined"]) == (0, 0)
-    assert (events["e3"]["accepted"], events["e3"]["declined"], events["e3"]["needs_action"]) == (1, 0, 0)
+    assert (events["e2"]["invited"], events["e2"]["declined"], events["e2"]["needs_action"]) == (0, 0, 0)
+    e3 = events["e3"]
+    assert (e3["invited"], e3["accepted"], e3["declined"], e3["needs_action"]) == (1, 1, 0, 0)
 
 
 def test_by_organizer_adds_up_their_events(database: duckdb.DuckDBPyConnection) -> None:

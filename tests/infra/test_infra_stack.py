@@ -427,13 +427,19 @@ def test_authorizer_and_exporter_get_narrow_grants(synthesized: Synthesized) -> 
     assert "s3:PutObject" in actions
     assert "secretsmanager:GetSecretValue" in actions  # bootstrap reads the link key
     assert not any(a.startswith(("s3:GetObject", "s3:DeleteObject", "ses:")) for a in actions)
-    # Of the table, only its stream (the event source's grant).
+    # Of the table, its stream (the event source's grant) and GetItem of events: attendee changes
+    # carry only the event key, and the exporter reads the event for its organizer and event id.
     assert {a for a in actions if a.startswith("dynamodb:")} <= {
         "dynamodb:DescribeStream",
         "dynamodb:GetRecords",
         "dynamodb:GetShardIterator",
         "dynamodb:ListStreams",
+        "dynamodb:GetItem",
     }
+    table = synthesized.logical_id(synthesized.stack.storage.table)
+    [get_item] = [s for s in exporter if "dynamodb:GetItem" in _actions(s)]
+    assert _actions(get_item) == ["dynamodb:GetItem"]
+    assert get_item["Resource"] == {"Fn::GetAtt": [table, "Arn"]}  # the table only, no index
 
 
 # Sending

@@ -28,6 +28,8 @@ class Services:
     blobs: BlobStore
     mailer: Mailer
     clock: Callable[[], datetime] = field(default=utc_now)
+    #: Where the stream exporter writes the analytics tables (the analytics bucket); None elsewhere.
+    analytics: BlobStore | None = None
 
 
 _installed: Services | None = None

@@ -1,118 +1,163 @@
-"""The API Gateway application: public pages (signed links) and the JSON API, routed by Powertools."""
+"""The API Gateway application: the routers of each area, error pages, and the OpenAPI document.
+
+Public pages (`public`, `dashboard`) answer errors with HTML a person can read; the JSON
+routes (the dashboard's API and the management routes) answer with JSON.
+"""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
+import json
+from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer
 
-from calsnack.api import pages
+from calsnack.api import dashboard, management, pages, public
+from calsnack.api.access import DashboardRefused, InvalidLink
+from calsnack.api.responses import html
 from calsnack.bootstrap import services
-from calsnack.domain.model import Event
-from calsnack.ical.publish import publish_ics
-from calsnack.links import Links
-from calsnack.usecases.answer_rsvp import ButtonAnswer, RsvpRefused, answer_rsvp
 
 logger = Logger(child=True)
 app = APIGatewayRestResolver(enable_validation=True)
+app.include_router(public.router)
+app.include_router(dashboard.router)
+app.include_router(management.router)
 
-HTML = "text/html; charset=utf-8"
+TITLE = "calsnack"
+VERSION = "1"
+SECURITY_SCHEMES = {
+    "bearerAuth": HTTPBearer(bearerFormat="calsnack API key (csk_…)"),
+    "apiKeyHeader": APIKey.model_validate({"name": "X-Api-Key", "in": APIKeyIn.header}),
+}
+app.configure_openapi(
+    title=TITLE,
+    version=VERSION,
+    summary="Calendar invitations at industrial scale: public pages, the organizer's dashboard, batches and reports.",
+    security_schemes=SECURITY_SCHEMES,  # type: ignore[arg-type]
+)
 
 
-def links() -> Links:
-    s = services().settings
-    return Links(s.link_key, s.base_url, s.domain)
+def wants_json(path: str) -> bool:
+    """JSON for API callers (the dashboard's script, management clients); HTML for people."""
+    first = path.lstrip("/").split("/", 1)[0]
+    return (
+        path.startswith("/dashboard/api/")
+        or first in management.MANAGEMENT_PREFIXES
+        or first == "openapi.json"
+    )
 
 
-def html(body: str, status: int = 200) -> Response[str]:
+def _json(status: int, message: str) -> Response[dict[str, Any]]:
     return Response(
         status_code=status,
-        content_type=HTML,
-        body=body,
-        headers={
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-            "form-action 'self'; img-src 'self' data:",
-        },
+        content_type=content_types.APPLICATION_JSON,
+        body={"statusCode": status, "message": message},
     )
 
 
-def signed_event(event_key: str, token: str, *parts: str) -> Event:
-    """The event a signed link names; an altered or foreign link is simply not found."""
-    if not links().verify(token, *parts):
-        raise NotFoundError("unknown link")
-    event = services().store.get_event(event_key)
-    if event is None:
-        raise NotFoundError("unknown event")
-    return event
-
-
-@app.get("/healthz")
-def healthz() -> dict[str, str]:
-    return {"status": "ok"}
-
-
-@app.get("/e/<event_key>")
-def landing(event_key: str) -> Response[str]:
-    token = app.current_event.get_query_string_value("t", "") or ""
-    event = signed_event(event_key, token, "event", event_key)
-    l = links()  # noqa: E741
-    rsvp = {a: l.rsvp(event_key, a) for a in ("yes", "maybe", "no")}
-    return html(pages.landing_page(event, rsvp, l.ics(event_key)))
-
-
-@app.get("/e/<event_key>/invite.ics")
-def ics(event_key: str) -> Response[bytes]:
-    token = app.current_event.get_query_string_value("t", "") or ""
-    event = signed_event(event_key, token, "event", event_key)
-    return Response(
-        status_code=200,
-        content_type="text/calendar; charset=utf-8; method=PUBLISH",
-        body=publish_ics(event),
-        headers={"Content-Disposition": 'attachment; filename="invite.ics"'},
+def _page(title: str, message: str, status: int) -> Response[str]:
+    s = services().settings
+    return html(
+        pages.message_page(pages.Site(s.base_url, s.product_name), title, message, ok=False),
+        s.base_url,
+        status,
     )
 
 
-@app.get("/e/<event_key>/rsvp/<answer>")
-def rsvp_form(event_key: str, answer: str) -> Response[str]:
-    token = app.current_event.get_query_string_value("t", "") or ""
-    if answer not in ButtonAnswer.__members__.values():
-        raise NotFoundError("unknown answer")
-    event = signed_event(event_key, token, "rsvp", event_key, answer)
-    if event.cancelled:
-        return html(pages.message_page(event.summary, "This event has been cancelled.", ok=False), 410)
-    email = app.current_event.get_query_string_value("email", "") or ""
-    action = f"{services().settings.base_url.rstrip('/')}/e/{event_key}/rsvp/{answer}"
-    return html(pages.rsvp_form(event, answer, action, token, email))
-
-
-@app.post("/e/<event_key>/rsvp/<answer>")
-def rsvp_submit(event_key: str, answer: str) -> Response[str]:
-    form = {k: v[0] for k, v in parse_qs(app.current_event.decoded_body or "").items() if v}
-    token = form.get("t") or app.current_event.get_query_string_value("t", "") or ""
-    if answer not in ButtonAnswer.__members__.values():
-        raise NotFoundError("unknown answer")
-    event = signed_event(event_key, token, "rsvp", event_key, answer)
-    try:
-        result = answer_rsvp(services(), event.key, ButtonAnswer(answer), form.get("email", ""))
-    except RsvpRefused as exc:
-        return html(pages.message_page(event.summary, str(exc), ok=False), 400)
-    message = (
-        f"Thank you. A calendar invitation is on its way to {result.email}."
-        if result.invitation_queued
-        else f"Thank you. We recorded that {result.email} will not attend."
-    )
-    return html(pages.message_page(event.summary, message, ok=True))
+def _not_found() -> Response[Any]:
+    if wants_json(app.current_event.path):
+        return _json(404, "not found")
+    return _page("Not found", "This link is not valid.", 404)
 
 
 @app.not_found
-def not_found(_: Exception) -> Response[str]:
-    return html(pages.message_page("Not found", "This link is not valid.", ok=False), 404)
+def not_found(_: Exception) -> Response[Any]:
+    return _not_found()
 
 
-@app.exception_handler(NotFoundError)  # type: ignore[untyped-decorator]
-def unknown(_: NotFoundError) -> Response[str]:
-    return html(pages.message_page("Not found", "This link is not valid.", ok=False), 404)
+@app.exception_handler(InvalidLink)  # type: ignore[untyped-decorator]
+def invalid_link(_: InvalidLink) -> Response[Any]:
+    return _not_found()
+
+
+@app.exception_handler(DashboardRefused)  # type: ignore[untyped-decorator]
+def dashboard_refused(exc: DashboardRefused) -> Response[Any]:
+    if wants_json(app.current_event.path):
+        return _json(403, str(exc))
+    return _page("Dashboard", str(exc), 403)
+
+
+@app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
+def invalid_request(exc: RequestValidationError) -> Response[Any]:
+    """JSON callers learn which field failed (as Powertools reports it); a person gets a plain page.
+
+    On a public page a malformed parameter can only come from an altered link.
+    """
+    if wants_json(app.current_event.path):
+        return Response(
+            status_code=422,
+            content_type=content_types.APPLICATION_JSON,
+            body={"statusCode": 422, "detail": [{"loc": e["loc"], "type": e["type"]} for e in exc.errors()]},
+        )
+    if app.current_event.http_method == "POST" and "/rsvp/" in app.current_event.path:
+        return _page("Your answer", "Please enter a valid e-mail address.", 400)
+    return _page("Not found", "This link is not valid.", 404)
+
+
+@app.exception_handler(UnicodeDecodeError)  # type: ignore[untyped-decorator]
+def undecodable_body(_: UnicodeDecodeError) -> Response[Any]:
+    """A text body that is not UTF-8 (Powertools decodes JSON and form bodies as UTF-8)."""
+    if wants_json(app.current_event.path):
+        return _json(400, "the request body is not UTF-8 text")
+    return _page("Your answer", "The form could not be read; please try again.", 400)
+
+
+@app.exception_handler(ValueError)  # type: ignore[untyped-decorator]
+def malformed_form(exc: ValueError) -> Response[Any]:
+    """Powertools refuses a multipart body without a boundary with a bare ValueError: that is the
+    caller's mistake (400); any other ValueError is ours and stays a server error."""
+    content_type = app.current_event.headers.get("content-type", "").lower()
+    if not (content_type.startswith("multipart/form-data") and "boundary=" not in content_type):
+        raise exc
+    if wants_json(app.current_event.path):
+        return _json(400, "a multipart/form-data body needs a boundary")
+    return _page("Your answer", "The form could not be read; please try again.", 400)
+
+
+@app.get("/openapi.json", tags=["public"], summary="This API's OpenAPI document")
+def openapi() -> Response[str]:
+    return Response(
+        status_code=200,
+        content_type=content_types.APPLICATION_JSON,
+        body=openapi_document(),
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
+def openapi_document() -> str:
+    """The document Powertools generates from the routes, plus the one body it cannot describe.
+
+    POST /batches reads its CSV body itself (Powertools validates JSON and form bodies
+    only), so its request body is added here, still from code.
+    """
+    s = services().settings
+    schema = app.get_openapi_schema(servers=[{"url": s.base_url}])  # type: ignore[list-item]
+    document: dict[str, Any] = schema.model_dump(mode="json", by_alias=True, exclude_none=True)
+    batches = document.get("paths", {}).get("/batches", {}).get("post")
+    if batches is not None:
+        batches["requestBody"] = {
+            "required": True,
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
+                    }
+                },
+            },
+        }
+    return json.dumps(document, ensure_ascii=False)

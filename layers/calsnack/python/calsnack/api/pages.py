@@ -51,6 +51,7 @@ def layout(site: Site, title: str, body: str, *, scripts: Sequence[str] = (), pa
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>{escape(title)}</title>
 <link rel="stylesheet" href="{escape(site.asset("app.css"))}">{tags}</head>
 <body class="{escape(page_class)}"><main>{body}</main>
@@ -115,7 +116,9 @@ def event_details(event: Event) -> str:
             if is_web_url(event.meeting_url)
             else escape(event.meeting_url)
         )
-        parts.append(f'<p class="where"><span class="label">Online</span> <span class="value">{link}</span></p>')
+        parts.append(
+            f'<p class="where"><span class="label">Online</span> <span class="value">{link}</span></p>'
+        )
     if event.description:
         parts.append(f'<div class="description">{linked_text(event.description)}</div>')
     return "\n".join(parts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 HTML = "text/html; charset=utf-8"
 
@@ -38,3 +39,13 @@ def security_headers(base_url: str) -> dict[str, str]:
 
 def html(body: str, base_url: str, status: int = 200) -> Response[str]:
     return Response(status_code=status, content_type=HTML, body=body, headers=security_headers(base_url))
+
+
+def documented(description: str, media_type: str = "") -> OpenAPIResponse:
+    """A response as the OpenAPI document describes it (for non-JSON bodies and error codes)."""
+    if not media_type:
+        return {"description": description}
+    return {"description": description, "content": {media_type: {"schema": {"type": "string"}}}}
+
+
+HTML_PAGE = documented("an HTML page", "text/html")

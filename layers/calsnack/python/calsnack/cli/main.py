@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,6 +32,7 @@ def _serve(args: argparse.Namespace) -> int:
             authserv_id=args.authserv_id,
             local_auth=args.local_auth,
             smarthost=args.smarthost,
+            workers=args.workers,
         )
     ).run_forever()
     return 0
@@ -86,6 +88,12 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--smarthost", type=_hostport, default=None, help="also relay outgoing mail to HOST:PORT"
     )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes for the queue workers (default: cores)",
+    )
     serve.set_defaults(func=_serve)
 
     report = sub.add_parser("report", help="events and their answer counts")
@@ -97,8 +105,9 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--json", action="store_true", help="print the JSON document of CONTRACT §4")
     report.set_defaults(func=_report)
 
-    from calsnack.cli import dlq
+    from calsnack.cli import dlq, export
 
+    export.register(sub)
     dlq.register(sub)
     return p
 

@@ -21,6 +21,32 @@ _BUTTON = (
 )
 
 
+#: The three answers as the buttons show them, in the order every page and mail uses.
+BUTTONS = (
+    ("yes", "#1e8e3e", "Yes, I'll be there"),
+    ("maybe", "#f29900", "Maybe"),
+    ("no", "#d93025", "No, thanks"),
+)
+
+MAIL_MERGE_HINT = (
+    "In a mail-merge tool, add &email= and the tool's merge tag for the recipient's address to each "
+    "link (Mailchimp: &email=*|EMAIL|*): the form then opens with the address filled in."
+)
+
+
+def rsvp_buttons(rsvp: dict[str, str]) -> str:
+    """The three RSVP buttons as mail-safe HTML (inline styles only: mail clients drop stylesheets)."""
+    return "".join(
+        _BUTTON.format(href=escape(rsvp[answer]), color=color, label=label)
+        for answer, color, label in BUTTONS
+    )
+
+
+def rsvp_snippet(rsvp: dict[str, str]) -> str:
+    """Ready-to-paste HTML of the buttons for the organizer's own mailings and newsletters."""
+    return f'<p style="margin:16px 0">{rsvp_buttons(rsvp)}</p>'
+
+
 def when_text(event: Event) -> str:
     """The event's time as its organizer set it, in its own zone."""
     zone = ZoneInfo(event.timezone)
@@ -39,10 +65,7 @@ def snack_mail(settings: Settings, links: Links, event: Event, *, in_reply_to: s
     dashboard = links.dashboard(event.organizer, expires)
     ics = links.ics(event.key)
     when = when_text(event)
-    snippet = " ".join(
-        f'<a href="{escape(rsvp[a])}">{label}</a>'
-        for a, label in (("yes", "Yes"), ("maybe", "Maybe"), ("no", "No"))
-    )
+    snippet = rsvp_snippet(rsvp)
     text = f"""Your calsnack for "{event.summary}" is ready.
 {when}
 
@@ -59,17 +82,12 @@ VIP list: mail addresses (one per line, or a CSV file) to {vip}
   and each gets a personal invitation.
 Your dashboard: {dashboard}
 
+{MAIL_MERGE_HINT}
+
 When you change or cancel the event in your calendar, everyone who answered Yes or
 Maybe gets the new version or the cancellation.
 """
-    buttons = "".join(
-        _BUTTON.format(href=escape(rsvp[a]), color=color, label=label)
-        for a, color, label in (
-            ("yes", "#1e8e3e", "Yes, I'll be there"),
-            ("maybe", "#f29900", "Maybe"),
-            ("no", "#d93025", "No, thanks"),
-        )
-    )
+    buttons = rsvp_buttons(rsvp)
     html = f"""<!doctype html>
 <html><body style="font-family:Arial,Helvetica,sans-serif;color:#202124;max-width:640px">
 <h2 style="margin-bottom:4px">{escape(event.summary)}</h2>
@@ -86,6 +104,7 @@ personal calendar invitation; <b>No</b> records a decline.</p>
 <a href="mailto:{escape(vip)}">{escape(vip)}</a> and each gets a personal invitation.</p>
 <p>Buttons for your own mailings (paste this HTML):</p>
 <pre style="background:#f1f3f4;padding:8px;white-space:pre-wrap;font-size:12px">{escape(snippet)}</pre>
+<p style="color:#5f6368;font-size:12px">{escape(MAIL_MERGE_HINT)}</p>
 <p style="color:#5f6368;font-size:12px">When you change or cancel the event in your calendar, everyone who
 answered Yes or Maybe gets the new version or the cancellation.</p>
 </body></html>

@@ -100,17 +100,26 @@ def sqs_event(queue: str, messages: Sequence[Received], *, fifo: bool) -> dict[s
     return {"Records": records}
 
 
+#: Bodies API Gateway passes base64-encoded, as the stack's `binaryMediaTypes` lists them: uploads
+#: whose bytes must arrive untouched (a CSV file in Windows-1252, a multipart form).
+BINARY_MEDIA_TYPES = frozenset({"multipart/form-data", "text/csv", "application/octet-stream"})
+
+
 def api_gateway_event(method: str, target: str, headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
     """A REST API (v1) proxy event for `/{proxy+}`."""
     url = urlsplit(target)
     query = parse_qs(url.query, keep_blank_values=True)
-    text_body: str | None
-    try:
-        text_body, encoded = body.decode("utf-8"), False
-    except UnicodeDecodeError:
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    binary = content_type.split(";", 1)[0].strip().lower() in BINARY_MEDIA_TYPES
+    text_body: str | None = None
+    encoded = False
+    if body and not binary:
+        try:
+            text_body = body.decode("utf-8")
+        except UnicodeDecodeError:
+            binary = True
+    if body and binary:
         text_body, encoded = base64.b64encode(body).decode(), True
-    if not body:
-        text_body = None
     return {
         "resource": "/{proxy+}",
         "path": url.path,
@@ -132,6 +141,33 @@ def api_gateway_event(method: str, target: str, headers: Mapping[str, str], body
         },
         "body": text_body,
         "isBase64Encoded": encoded,
+    }
+
+
+def method_arn(method: str, path: str, *, api_id: str = "embedded", stage: str = "embedded") -> str:
+    return f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/{stage}/{method}/{path.lstrip('/')}"
+
+
+def authorizer_request_event(proxy: Mapping[str, Any]) -> dict[str, Any]:
+    """The REQUEST authorizer event API Gateway builds for the proxy event it is about to send."""
+    first = str(proxy["path"]).lstrip("/").split("/", 1)[0]
+    nested = "/" in str(proxy["path"]).lstrip("/")
+    resource = f"/{first}/{{proxy+}}" if nested else f"/{first}"
+    context = dict(proxy["requestContext"])
+    stage = str(context.get("stage", "embedded"))
+    return {
+        "type": "REQUEST",
+        "methodArn": method_arn(proxy["httpMethod"], proxy["path"], stage=stage),
+        "resource": resource,
+        "path": proxy["path"],
+        "httpMethod": proxy["httpMethod"],
+        "headers": proxy["headers"],
+        "multiValueHeaders": proxy["multiValueHeaders"],
+        "queryStringParameters": proxy["queryStringParameters"],
+        "multiValueQueryStringParameters": proxy["multiValueQueryStringParameters"],
+        "pathParameters": proxy["pathParameters"],
+        "stageVariables": proxy["stageVariables"],
+        "requestContext": context | {"resourcePath": resource},
     }
 
 

@@ -16,7 +16,8 @@ from calsnack.adapters.embedded.blobs import FileBlobStore
 from calsnack.adapters.embedded.queue import SqliteQueue
 from calsnack.config import Settings
 from calsnack.ports import QueueName
-from calsnack.serve.http import make_server
+from calsnack.serve.http import Authorizer, make_server
+from calsnack.serve.processes import start_helpers
 from calsnack.serve.smtp import INBOUND_QUEUE, InboundController, InboundHandler
 from calsnack.serve.workers import EventSource, Worker
 
@@ -32,6 +33,8 @@ class ServeOptions:
     local_auth: str = "pass"
     smarthost: tuple[str, int] | None = None
     host: str = "127.0.0.1"
+    #: Processes running the command worker and the sender (this one included).
+    workers: int = 2
 
 
 def link_key(data_dir: Path) -> bytes:
@@ -73,7 +76,9 @@ class Runtime:
         bootstrap.install(self.services)
         assert isinstance(self.services.queue, SqliteQueue) and isinstance(self.services.blobs, FileBlobStore)
         self.queue: SqliteQueue = self.services.queue
+        from calsnack.api.management import MANAGEMENT_PREFIXES
         from lambdas.api.handler import lambda_handler as api
+        from lambdas.authorizer.handler import lambda_handler as authorize
         from lambdas.command_worker.handler import lambda_handler as commands
         from lambdas.inbound_mail.handler import lambda_handler as inbound
         from lambdas.sender.handler import lambda_handler as sender
@@ -92,11 +97,15 @@ class Runtime:
             queue=self.queue,
         )
         self.smtp = InboundController(handler, hostname=options.host, port=options.smtp_port)
-        self.http = make_server(options.host, options.http_port, api)
+        self.http = make_server(
+            options.host, options.http_port, api, authorizer=Authorizer(authorize, MANAGEMENT_PREFIXES)
+        )
 
     def start(self) -> None:
+        self.queue.recover()
         for w in self.workers:
             w.start()
+        self.helpers, self.helpers_stop = start_helpers(self.options, max(0, self.options.workers - 1))
         self.smtp.start()
         threading.Thread(target=self.http.serve_forever, name="http", daemon=True).start()
 
@@ -105,9 +114,12 @@ class Runtime:
         self.smtp.stop()
         self.http.shutdown()
         self.stop.set()
+        self.helpers_stop.set()
         for w in self.workers:
             w.wake.set()
             w.join(timeout=20)
+        for p in self.helpers:
+            p.join(timeout=30)
 
     def run_forever(self) -> None:
         def on_signal(signum: int, frame: FrameType | None) -> None:

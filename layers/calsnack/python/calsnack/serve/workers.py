@@ -37,6 +37,8 @@ class Worker(threading.Thread):
         self.source = source
         self.stop = stop
         self.wake = threading.Event()
+        #: Longest sleep when idle; in-process sends wake the thread at once anyway.
+        self.idle_poll = 1.0
         queue.on_send(self._on_send)
 
     def _on_send(self, queue: str) -> None:
@@ -53,7 +55,7 @@ class Worker(threading.Thread):
                 self.dispatch(messages)
                 continue
             wait = self.queue.next_visible_in(self.source.queue)
-            self.wake.wait(timeout=min(wait if wait is not None else 1.0, 1.0))
+            self.wake.wait(timeout=min(wait if wait is not None else self.idle_poll, self.idle_poll))
 
     def dispatch(self, messages: list[Received]) -> None:
         context = LambdaContext(function_name=f"calsnack-{self.source.name}")

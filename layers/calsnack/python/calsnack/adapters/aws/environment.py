@@ -48,6 +48,8 @@ def services_from_environment() -> Services:
     """Settings and the AWS adapters from the function's environment (set by the CDK stack)."""
     env = os.environ
     session = boto3.session.Session()
+    s3 = session.client("s3", config=CLIENT_CONFIG)
+    analytics_bucket = env.get("ANALYTICS_BUCKET")
     return Services(
         settings=settings_from_environment(env),
         store=DynamoStore(env["TABLE_NAME"], session.client("dynamodb", config=CLIENT_CONFIG)),
@@ -55,6 +57,8 @@ def services_from_environment() -> Services:
             {QueueName.COMMANDS: env["COMMANDS_QUEUE_URL"], QueueName.SENDS: env["SENDS_QUEUE_URL"]},
             session.client("sqs", config=CLIENT_CONFIG),
         ),
-        blobs=S3BlobStore(env["MAIL_BUCKET"], session.client("s3", config=CLIENT_CONFIG)),
+        blobs=S3BlobStore(env["MAIL_BUCKET"], s3),
         mailer=SesMailer(session.client("sesv2", config=CLIENT_CONFIG), env.get("CONFIGURATION_SET", "")),
+        # Only the exporter's environment names the analytics bucket.
+        analytics=S3BlobStore(analytics_bucket, s3) if analytics_bucket else None,
     )

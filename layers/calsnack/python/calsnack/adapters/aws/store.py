@@ -225,7 +225,8 @@ def _sorted_events(items: Iterable[Item]) -> list[Event]:
 # -- attendees ------------------------------------------------------------------------------
 
 
-def _attendee(item: Item) -> Attendee:
+def attendee_from_item(item: Item) -> Attendee:
+    """An attendee item, read or from a stream image (the analytics exporter decodes those too)."""
     answered_at = item.get("answered_at")
     channel = item.get("channel")
     invited = item.get("invited_sequence")
@@ -445,7 +446,7 @@ class DynamoStore:
     def get_attendees(self, event_key: str, emails: Iterable[str]) -> dict[str, Attendee]:
         wanted = {normalize_address(e) for e in emails}
         keys = [_key(attendee_pk(event_key, attendee_shard(e)), e) for e in sorted(wanted)]
-        return {a.email: a for a in map(_attendee, self._get_items(keys))}
+        return {a.email: a for a in map(attendee_from_item, self._get_items(keys))}
 
     def record_answer(self, event_key: str, answer: Answer) -> bool:
         email = normalize_address(answer.email)
@@ -522,7 +523,7 @@ class DynamoStore:
         firsts = list(self._pool.map(lambda r: self.client.query(**r), requests))
         shards = [self._pages(r, first) for r, first in zip(requests, firsts, strict=True)]
         merged = heapq.merge(*shards, key=lambda item: item["sk"]["S"])
-        return [_attendee(i) for i in itertools.islice(merged, limit)]
+        return [attendee_from_item(i) for i in itertools.islice(merged, limit)]
 
     def _attendee_query(
         self, event_key: str, shard: int, partstats: frozenset[PartStat] | None, after: str, page_size: int

@@ -1,0 +1,74 @@
+"""Extra worker processes, so the command worker and the sender use every core, as Lambda scales out.
+
+Each process opens the same data directory (SQLite in WAL mode takes one writer at a time
+and any number of readers) and runs the same handlers over the same queues; the queue's
+visibility timeout and FIFO groups keep them from taking the same work twice.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import threading
+from multiprocessing.synchronize import Event as ProcessEvent
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from calsnack.serve.runtime import ServeOptions
+
+
+def _watch_parent(stop: threading.Event, parent_stop: ProcessEvent) -> None:
+    """Stop when the parent asks, or when it died without asking (SIGKILL): never linger as an orphan."""
+    parent = multiprocessing.parent_process()
+    while not stop.is_set():
+        if parent_stop.wait(timeout=0.5) or (parent is not None and not parent.is_alive()):
+            stop.set()
+
+
+def work_forever(options: ServeOptions, parent_stop: ProcessEvent) -> None:
+    # The parent owns shutdown: a signal to the process group must not cut a handler short here.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from calsnack import bootstrap
+    from calsnack.adapters.embedded.queue import SqliteQueue
+    from calsnack.ports import QueueName
+    from calsnack.serve.runtime import quiet_powertools, settings_for
+    from calsnack.serve.workers import EventSource, Worker
+    from lambdas.command_worker.handler import lambda_handler as commands
+    from lambdas.sender.handler import lambda_handler as sender
+
+    quiet_powertools()
+    services = bootstrap.embedded(options.data_dir, settings_for(options), smarthost=options.smarthost)
+    bootstrap.install(services)
+    assert isinstance(services.queue, SqliteQueue)
+    stop = threading.Event()
+    workers = [
+        Worker(
+            services.queue,
+            EventSource("command-worker", QueueName.COMMANDS, commands, 10, 300, fifo=True),
+            stop,
+        ),
+        Worker(services.queue, EventSource("sender", QueueName.SENDS, sender, 10, 300), stop),
+    ]
+    for w in workers:
+        # Other processes' sends cannot wake these threads; a short poll keeps them busy under load.
+        w.idle_poll = 0.05
+        w.start()
+    _watch_parent(stop, parent_stop)
+    for w in workers:
+        w.wake.set()
+        w.join(timeout=30)
+
+
+def start_helpers(
+    options: ServeOptions, count: int
+) -> tuple[list[multiprocessing.process.BaseProcess], ProcessEvent]:
+    context = multiprocessing.get_context("spawn")
+    stop = context.Event()
+    helpers: list[multiprocessing.process.BaseProcess] = [
+        context.Process(target=work_forever, args=(options, stop), name=f"calsnack-worker-{n}", daemon=True)
+        for n in range(count)
+    ]
+    for p in helpers:
+        p.start()
+    return helpers, stop

@@ -1,0 +1,210 @@
+"""The API resolver fed API Gateway-shaped events over the embedded adapters (no sockets).
+
+`Gateway` plays API Gateway as the embedded HTTP server does: management paths first go
+through the real authorizer handler, whose context reaches the API in requestContext.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+from calsnack import bootstrap
+from calsnack.adapters.embedded.blobs import FileBlobStore
+from calsnack.adapters.embedded.mailer import MaildirMailer
+from calsnack.adapters.embedded.store import SqliteStore
+from calsnack.api.management import MANAGEMENT_PREFIXES
+from calsnack.bootstrap import Services
+from calsnack.config import Settings
+from calsnack.domain.model import Answer, Channel, Event, EventStatus, PartStat, Source, event_key
+from calsnack.ical.write import event_calendar
+from calsnack.links import Links
+from calsnack.messages import SendDeliveries, decode
+from calsnack.ports import QueueName
+from calsnack.serve.http import Authorizer
+from calsnack.serve.lambda_events import LambdaContext, api_gateway_event, response_body
+from calsnack.serve.runtime import quiet_powertools
+from calsnack.usecases.issue_api_key import issue_api_key
+
+from tests.harness import RecordingQueue
+
+DOMAIN = "snack.test"
+BASE = "https://calsnack.test"
+ORGANIZER = "olga@example.com"
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8")
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class Gateway:
+    def __init__(self, services: Services) -> None:
+        from lambdas.api.handler import lambda_handler as api
+        from lambdas.authorizer.handler import lambda_handler as authorize
+
+        self.services = services
+        self.api = api
+        self.authorizer = Authorizer(authorize, MANAGEMENT_PREFIXES)
+
+    def request(
+        self,
+        method: str,
+        target: str,
+        *,
+        body: bytes | str = b"",
+        headers: dict[str, str] | None = None,
+        authorize: bool = True,
+    ) -> Reply:
+        url = urlsplit(target)
+        path = url.path + (f"?{url.query}" if url.query else "")
+        raw = body.encode() if isinstance(body, str) else body
+        event = api_gateway_event(method, path, headers or {}, raw)
+        refusal = self.authorizer.authorize(event) if authorize and self.authorizer.guards(url.path) else None
+        response = refusal or self.api(event, LambdaContext("calsnack-api"))
+        merged = {k.lower(): str(v) for k, v in (response.get("headers") or {}).items()}
+        for k, values in (response.get("multiValueHeaders") or {}).items():
+            merged[k.lower()] = ", ".join(map(str, values))
+        return Reply(int(response["statusCode"]), merged, response_body(response))
+
+    def get(self, target: str, **kw: Any) -> Reply:
+        return self.request("GET", target, **kw)
+
+    def post(self, target: str, **kw: Any) -> Reply:
+        return self.request("POST", target, **kw)
+
+    def post_form(self, target: str, fields: dict[str, str]) -> Reply:
+        return self.post(
+            target,
+            body=urlencode(fields),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+
+
+@pytest.fixture
+def queue() -> RecordingQueue:
+    return RecordingQueue()
+
+
+@pytest.fixture
+def services(tmp_path: Path, queue: RecordingQueue) -> Iterator[Services]:
+    quiet_powertools()
+    settings = Settings(domain=DOMAIN, base_url=BASE, authserv_id="calsnack.local", link_key=b"k" * 32)
+    built = Services(
+        settings=settings,
+        store=SqliteStore(tmp_path / "db.sqlite"),
+        queue=queue,
+        blobs=FileBlobStore(tmp_path / "blobs"),
+        mailer=MaildirMailer(tmp_path / "outbox"),
+    )
+    bootstrap.install(built)
+    yield built
+    bootstrap.install(None)
+
+
+@pytest.fixture
+def gateway(services: Services) -> Gateway:
+    return Gateway(services)
+
+
+@pytest.fixture
+def links(services: Services) -> Links:
+    s = services.settings
+    return Links(s.link_key, s.base_url, s.domain)
+
+
+def make_event(services: Services, **fields: Any) -> Event:
+    """An event stored as the calendar or CSV flow would store it, with any field overridden."""
+    start = fields.pop("start", datetime.now(UTC).replace(microsecond=0) + timedelta(days=30))
+    end = fields.pop("end", start + timedelta(hours=1))
+    organizer = fields.pop("organizer", ORGANIZER)
+    event_id = fields.pop("event_id", f"ev-{start.timestamp()}-{len(fields)}")
+    zone = fields.pop("timezone", "Europe/Berlin")
+    summary = fields.pop("summary", "Quarterly webinar")
+    key = event_key(organizer, event_id)
+    now = datetime.now(UTC)
+    event = Event(
+        key=key,
+        organizer=organizer,
+        event_id=event_id,
+        uid=f"{key}@{DOMAIN}",
+        source=fields.pop("source", Source.CSV),
+        organizer_name=fields.pop("organizer_name", "Olga"),
+        summary=summary,
+        start=start,
+        end=end,
+        timezone=zone,
+        all_day=fields.pop("all_day", False),
+        calendar=event_calendar(
+            start=start,
+            end=end,
+            timezone=zone,
+            summary=summary,
+            location=fields.get("location", ""),
+            description=fields.get("description", ""),
+        ),
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )
+    return services.store.put_event(event)
+
+
+def cancel(services: Services, event: Event) -> Event:
+    return services.store.put_event(event.revised(status=EventStatus.CANCELLED, sequence=event.sequence + 1))
+
+
+def answer(
+    services: Services, event: Event, email: str, partstat: PartStat, at: datetime | None = None
+) -> None:
+    services.store.record_answer(
+        event.key,
+        Answer(event.organizer, event.event_id, email, partstat, at or datetime.now(UTC), Channel.BUTTON),
+    )
+
+
+def queued_deliveries(queue: RecordingQueue) -> list[tuple[str, str]]:
+    """(event key, address) of every personal message waiting on the sends queue."""
+    out = []
+    for m in queue.messages[QueueName.SENDS]:
+        message = decode(m.body)
+        if isinstance(message, SendDeliveries):
+            out.extend((d.event_key, d.email) for d in message.deliveries)
+    return out
+
+
+def api_key(services: Services, domain: str = "example.com") -> str:
+    return issue_api_key(services.store, domain, "test", datetime.now(UTC)).secret
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+_TAG = re.compile(r"<script\b", re.IGNORECASE)
+
+
+def script_tags(html: str) -> list[str]:
+    """Every <script ...> tag of a page: the only ones allowed load /static/ files."""
+    return [m.group(0) for m in re.finditer(r"<script\b[^>]*>", html, re.IGNORECASE)]
