@@ -1,7 +1,7 @@
 """The HTTP API: a REST API proxying every path to the API function.
 
 Public: `/` and `/{proxy+}` (landing pages `/e/...`, `/healthz`, `/openapi.json`, `/dashboard...`).
-Management, behind the Lambda TOKEN authorizer: `/batches`, `/reports`, `/apikeys` and
+Management, behind the Lambda REQUEST authorizer: `/batches`, `/reports`, `/apikeys` and
 everything below them (`/batches/{id}`, `/reports/...`).
 """
 
@@ -42,7 +42,7 @@ class Api(Construct):
             self,
             "AuthorizerFunction",
             entry="authorizer",
-            description="calsnack: checks the API key of management calls (TOKEN authorizer)",
+            description="calsnack: checks the API key of management calls (REQUEST authorizer)",
             timeout=Duration.seconds(10),
         )
 
@@ -95,12 +95,13 @@ class Api(Construct):
 
         # One permission for the whole API instead of two per method (the policy size limit).
         integration = apigw.LambdaIntegration(self.function, scope_permission_to_method=False)
-        self.authorizer = apigw.TokenAuthorizer(
+        # A REQUEST authorizer sees every header, so a key may come as `Authorization: Bearer …`
+        # or `X-Api-Key`; uncached, since a cached policy would answer for other paths too.
+        self.authorizer = apigw.RequestAuthorizer(
             self,
             "Authorizer",
             handler=self.authorizer_function,
-            identity_source=apigw.IdentitySource.header("Authorization"),
-            # Uncached: a cached policy would answer for other management paths too.
+            identity_sources=[],
             results_cache_ttl=Duration.seconds(0),
         )
 

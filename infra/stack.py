@@ -107,7 +107,7 @@ class CalsnackStack(Stack):
         )
 
         # Grants: the use cases choose which ports they touch, so every service function may use
-        # all of them; the authorizer only reads API keys, the exporter only writes analytics.
+        # all of them; the authorizer only reads API keys, the exporter reads events and writes analytics.
         # The stream read and the dead-letter sends come with the event sources and DLQs.
         functions = runtime.functions
         for entry in SERVICE_FUNCTIONS:
@@ -166,6 +166,7 @@ class CalsnackStack(Stack):
         CfnOutput(self, "TableName", value=storage.table.table_name)
         CfnOutput(self, "MailBucketName", value=storage.mail_bucket.bucket_name)
         CfnOutput(self, "AnalyticsBucketName", value=analytics.bucket.bucket_name)
+        CfnOutput(self, "AthenaResultsBucketName", value=analytics.results_bucket.bucket_name)
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.alarm_topic.topic_arn)
         for number, (name, value) in enumerate(
             (

@@ -520,8 +520,7 @@ def test_authorizer_guards_management_paths_only(synthesized: Synthesized) -> No
     synthesized.template.has_resource_properties(
         "AWS::ApiGateway::Authorizer",
         {
-            "Type": "TOKEN",
-            "IdentitySource": "method.request.header.Authorization",
+            "Type": "REQUEST",
             "AuthorizerResultTtlInSeconds": 0,
         },
     )
