@@ -14,7 +14,6 @@ import math
 import tempfile
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 #: us-east-1 list prices, USD (2026): SES outbound per 1,000 messages; SQS per million requests
@@ -32,7 +31,7 @@ def _size(value: dict[str, Any]) -> int:
     total = 0
     for name, typed in value.items():
         total += len(name.encode())
-        (kind, inner), = typed.items()
+        ((kind, inner),) = typed.items()
         if kind == "S":
             total += len(inner.encode())
         elif kind == "N":
@@ -77,7 +76,7 @@ class Meter:
                         self.write_units += 1
         elif model.name == "TransactWriteItems":
             for item in params["TransactItems"]:
-                (kind, body), = item.items()
+                ((kind, body),) = item.items()
                 if kind == "Put":
                     self.write_units += 2 * math.ceil(_size(body["Item"]) / 1024)
                 elif kind in ("Update", "Delete"):
@@ -129,7 +128,9 @@ def run_shape(shape: str, invitations: int) -> dict[str, Any]:
         else:
             people = [f"p{i}@client.test" for i in range(invitations)]
             rows = [f"CREATE,webinar,{SENDER},{day},16:00,17:00,Europe/Berlin,Webinar,"]
-            rows += [f"INVITE,webinar,,,,,,,{';'.join(people[i:i + 100])}" for i in range(0, invitations, 100)]
+            rows += [
+                f"INVITE,webinar,,,,,,,{';'.join(people[i : i + 100])}" for i in range(0, invitations, 100)
+            ]
         world.deliver("batch", batch_mail(SENDER, HEADER + "\n" + "\n".join(rows) + "\n", domain=MAIL_DOMAIN),
                       sender=SENDER)  # fmt: skip
         world.pump()

@@ -1,13 +1,23 @@
-"""The calendar object of a CSV event: one VEVENT, its VTIMEZONE, nothing that differs per send."""
+"""The calendar object of a CSV event: one VEVENT, its VTIMEZONE, nothing that differs per send.
+
+`event_calendar` writes the text directly; every case here that compares it with
+`icalendar_event_calendar` (the icalendar build) asks for the same bytes, not just the same
+parse, so whatever holds for icalendar's output holds for the fast one.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from calsnack.ical.write import all_day_dates, event_calendar
+from calsnack.ical.lines import fold
+from calsnack.ical.write import all_day_dates, event_calendar, icalendar_event_calendar
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from icalendar import Calendar, Event, Timezone
+from icalendar.parser.string import _foldline
 
 
 def vevent_of(text: str) -> Event:
@@ -180,3 +190,137 @@ def test_an_unknown_zone_is_refused() -> None:
         event_calendar(
             start=datetime(2025, 6, 2, 9), end=datetime(2025, 6, 2, 10), timezone="Mars/Olympus", summary="x"
         )
+
+
+def both(**fields: Any) -> tuple[str, str]:
+    return event_calendar(**fields), icalendar_event_calendar(**fields)
+
+
+MEET = "https://meet.google.com/abc-defg-hij"
+ZOOM = "https://zoom.example/j/123?pwd=a,b;c&x=\\y"
+LONG = "Ünïcödé and ASCII, mixed; with \\ backslashes ^ carets " * 12
+# Each character class placed across the 74-octet fold point: a fold never splits it.
+AT_THE_FOLD = [f"{'x' * n}{tail}" for n in range(60, 75) for tail in ("é", "€", "🎉", "\\", "^", ",", "\n")]
+TEXTS = [
+    "",
+    "Quarterly review",
+    "Réunion d'équipe – café crème",
+    "四半期レビュー会議 🎉🚀",
+    "👨‍👩‍👧‍👦 family 🇩🇪 flags",
+    'commas, semicolons; colons: backslash \\ quotes "x"',
+    "C:\\New folder\\notes",
+    "two\nlines\r\nwindows\rmac",
+    "tab\there",
+    "long " * 40,
+    LONG,
+    *AT_THE_FOLD,
+]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_the_direct_writer_writes_icalendars_bytes_for_any_text(text: str) -> None:
+    fast, reference = both(
+        start=datetime(2025, 6, 2, 9),
+        end=datetime(2025, 6, 2, 10),
+        timezone="Europe/Berlin",
+        summary=text,
+        location=text,
+        description=text,
+    )
+    assert fast == reference
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"location": "Room 4"},
+        {"description": "Agenda below."},
+        {"meeting_url": ZOOM},
+        {"meeting_url": MEET, "location": "Room 4", "description": "Agenda"},
+        {"meeting_url": "https://meet.google.com/" + "x" * 200},
+        {"all_day": True},
+        {"all_day": True, "meeting_url": MEET},
+        {"timezone": "UTC"},
+        {"timezone": "Etc/UTC"},
+        {"timezone": "Zulu"},
+        {"timezone": "Etc/GMT+5"},
+        {"timezone": "America/Argentina/ComodRivadavia"},
+        {"timezone": "Asia/Kolkata"},
+        {"timezone": "Australia/Lord_Howe"},
+        {"timezone": "Pacific/Chatham", "end": datetime(2026, 1, 2, 10)},
+        {"start": datetime(2025, 6, 2, 12, 30, 15, 999, tzinfo=UTC)},
+        {"start": datetime(2025, 6, 2, 12, 30, tzinfo=timezone(timedelta(hours=-7)))},
+        {"start": datetime(2025, 12, 31, 23), "end": datetime(2027, 1, 1, 1)},
+    ],
+    ids=repr,
+)
+def test_the_direct_writer_writes_icalendars_bytes_for_any_event(fields: dict[str, Any]) -> None:
+    event: dict[str, Any] = {
+        "start": datetime(2025, 6, 2, 9),
+        "end": datetime(2025, 6, 2, 10, 30),
+        "timezone": "Europe/Berlin",
+        "summary": "Oil change",
+    }
+    fast, reference = both(**(event | fields))
+    assert fast == reference
+
+
+def test_a_meeting_link_with_a_line_break_is_refused_like_icalendar_does() -> None:
+    event: dict[str, Any] = {
+        "start": datetime(2025, 6, 2, 9),
+        "end": datetime(2025, 6, 2, 10),
+        "timezone": "Europe/Berlin",
+        "summary": "x",
+        "meeting_url": "https://x.example/a\nb",
+    }
+    with pytest.raises(ValueError, match="CR or LF"):
+        event_calendar(**event)
+    with pytest.raises(ValueError, match="CR or LF"):
+        icalendar_event_calendar(**event)
+
+
+# Anything but surrogates, which UTF-8 cannot carry.
+any_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=300)
+ZONES = ("Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC", "Etc/UTC", "Australia/Lord_Howe")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    summary=any_text,
+    location=any_text,
+    description=any_text,
+    # Printable ASCII without space, quote or brackets (urlsplit refuses unbalanced ones).
+    meeting_url=st.one_of(st.just(""), st.from_regex(r"https://[!#-Z^-~\\]{1,120}", fullmatch=True)),
+    zone=st.sampled_from(ZONES),
+    start=st.datetimes(datetime(2024, 1, 1), datetime(2030, 12, 31)),
+    length=st.timedeltas(timedelta(0), timedelta(days=3)),
+    all_day=st.booleans(),
+)
+def test_the_direct_writer_writes_icalendars_bytes(
+    summary: str,
+    location: str,
+    description: str,
+    meeting_url: str,
+    zone: str,
+    start: datetime,
+    length: timedelta,
+    all_day: bool,
+) -> None:
+    fast, reference = both(
+        start=start,
+        end=start + length,
+        timezone=zone,
+        summary=summary,
+        location=location,
+        description=description,
+        meeting_url=meeting_url,
+        all_day=all_day,
+    )
+    assert fast == reference
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\r\n"), max_size=400))
+def test_lines_fold_exactly_as_icalendar_folds_them(line: str) -> None:
+    assert fold(line) == _foldline(line)

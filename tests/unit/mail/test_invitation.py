@@ -15,7 +15,6 @@ import pytest
 from calsnack.config import Settings
 from calsnack.domain.model import Event, Method, Source, event_key
 from calsnack.ical.write import event_calendar
-from calsnack.mail import invitation
 from calsnack.mail.invitation import InvitationRenderer, compose_invitation, wire_address
 from icalendar import Calendar
 
@@ -215,10 +214,12 @@ def assert_equivalent(fast: bytes, slow: bytes) -> None:
     """Same headers but Message-ID and Date, same parts, same texts, same calendar but DTSTAMP."""
     a, b = parse(fast), parse(slow)
     assert not a.defects and not b.defects
-    personal = {"message-id", "date", "content-type"}
+    personal = {"message-id", "date", "content-type", "subject"}
     assert [(k, str(v)) for k, v in a.items() if k.lower() not in personal] == [
         (k, str(v)) for k, v in b.items() if k.lower() not in personal
     ]
+    assert [k for k in a if k.lower() != "content-type"] == [k for k in b if k.lower() != "content-type"]
+    assert_same_subject(str(a["Subject"]), str(b["Subject"]))
     assert a["To"].addresses == b["To"].addresses
     assert shape(a) == shape(b)
     for x, y in zip(leaves(a), leaves(b), strict=True):
@@ -228,6 +229,22 @@ def assert_equivalent(fast: bytes, slow: bytes) -> None:
     assert without_stamps(calendar_of(a)) == without_stamps(calendar_of(b))
     by_type = {p.get_content_type(): p for p in leaves(a)}
     assert by_type["application/ics"].get_content() == by_type["text/calendar"].get_content().encode()
+
+
+def assert_same_subject(fast: str, slow: str) -> None:
+    """The same Subject as a mail client reads it, which Python's email parser does not always.
+
+    A leading space is email's fold putting a whole value on the line after "Subject:"
+    (RFC 5322 unfolding drops it, Python's parser keeps it); the reference chooses its
+    policy per attendee, the renderer per event, so one may have it and not the other.
+    Fewer spaces in the reference are Python 3.11's email losing a space between two
+    encoded words it folds apart (python/cpython gh-144156, fixed in 3.15); the fast
+    Subject is written without email, and test_distinct_events proves it reads back exactly.
+    """
+    fast, slow = fast.removeprefix(" "), slow.removeprefix(" ")
+    if fast != slow:
+        assert "".join(fast.split()) == "".join(slow.split())
+        assert len(fast.split()) > len(slow.split())
 
 
 def render_both(event: Event, address: str, method: Method, **links: str) -> tuple[bytes, bytes]:
@@ -499,24 +516,24 @@ def test_links_a_mail_cannot_carry_are_refused(link: str, url: str) -> None:
         InvitationRenderer(SETTINGS).render(csv_event(), "bob@example.com", Method.REQUEST, **{link: url})
 
 
-def test_a_template_is_built_once_per_revision(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("event", [csv_event(), recurring_event()], ids=["csv", "calendar"])
+def test_a_template_is_built_once_per_revision(monkeypatch: pytest.MonkeyPatch, event: Event) -> None:
     builds = []
-    build = invitation._calendar
+    build = InvitationRenderer._build
 
-    def counting(*args: Any, **kwargs: Any) -> bytes:
-        builds.append(args[1].version)
-        return build(*args, **kwargs)
+    def counting(self: InvitationRenderer, event: Event, *args: Any) -> Any:
+        builds.append(event.version)
+        return build(self, event, *args)
 
-    monkeypatch.setattr(invitation, "_calendar", counting)
+    monkeypatch.setattr(InvitationRenderer, "_build", counting)
     renderer = InvitationRenderer(SETTINGS)
-    event = csv_event()
     for i in range(20):
         renderer.render(event, f"guest{i}@example.com", Method.REQUEST, landing_url=LANDING)
-    assert builds == [1]
-    changed = replace(event, summary="Moved review", version=2)
+    assert builds == [event.version]
+    changed = replace(event, summary="Moved review", version=event.version + 1)
     subject = parse(renderer.render(changed, "bob@example.com", Method.REQUEST).raw)["Subject"].strip()
-    assert subject.startswith("Invitation: Moved review")
-    assert builds == [1, 2]
+    assert subject.startswith(("Invitation: Moved review", "Updated invitation: Moved review"))
+    assert builds == [event.version, event.version + 1]
 
 
 def ical_glib(monkeypatch: pytest.MonkeyPatch) -> Any:

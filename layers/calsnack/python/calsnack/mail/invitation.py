@@ -1,9 +1,10 @@
 """Personal iMIP invitations and cancellations: one message per attendee, a million per batch.
 
 `compose_invitation` builds a message the plain way, with icalendar and the email
-package. `InvitationRenderer` runs it once per revision with placeholder values and then
-fills in each attendee's bytes (bench/render_invitations.py measures the difference;
-tests/unit/mail/test_invitation.py proves both parse the same).
+package. `InvitationRenderer` builds one template per revision and then fills in each
+attendee's bytes; a CSV event's template is spliced from its stored calendar text in
+microseconds, a calendar client's is rebuilt with icalendar (bench/render_invitations.py
+measures both; tests/unit/mail/test_invitation.py proves every path parses the same).
 """
 
 from __future__ import annotations
@@ -21,15 +22,17 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP, SMTPUTF8, EmailPolicy
 from email.utils import format_datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from html import escape
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Calendar, vCalAddress
+from icalendar import Event as VEvent
 
 from calsnack.config import Settings
-from calsnack.domain.model import Event, Method
+from calsnack.domain.model import Event, Method, Source
+from calsnack.ical.lines import text_line
 from calsnack.ical.write import PRODID, all_day_dates
 from calsnack.ports import OutgoingMail
 
@@ -50,9 +53,31 @@ _PLACEHOLDER_DATE = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
 _SMTP: EmailPolicy[EmailMessage] = SMTP.clone(refold_source="none")
 _SMTPUTF8: EmailPolicy[EmailMessage] = SMTPUTF8.clone(refold_source="none")
 
-# Indexes of the personal values a message template is filled with.
+# Indexes of the personal values a message template is filled with, then of the event's own
+# headers, which a message shape is bound to once per revision.
 _TO, _MESSAGE_ID, _DATE, _UNSUBSCRIBE, _PLAIN, _HTML, _CALENDAR = range(7)
+_FROM, _REPLY_TO, _SUBJECT = range(7, 10)
 _ATTENDEE, _DTSTAMP = range(2)
+
+# How `event_calendar` starts and ends the text it stores for a CSV event.
+_CSV_HEAD = f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:{PRODID}\r\n"
+_CSV_TAIL = "END:VEVENT\r\nEND:VCALENDAR\r\n"
+# Lines a spliced VEVENT must not hold: a send sets them, or icalendar would drop or move them.
+_NOT_SPLICED = re.compile(
+    r"^(?:BEGIN|END|METHOD|UID|SEQUENCE|DTSTAMP|ORGANIZER|ATTENDEE|STATUS|RECURRENCE-ID)[;:]",
+    re.MULTILINE | re.IGNORECASE,
+)
+_NOT_A_ZONE = re.compile(r"^BEGIN:(?!(?:VTIMEZONE|STANDARD|DAYLIGHT)\r\n)", re.MULTILINE)
+_TZID = re.compile(r";TZID=([^;:\r\n]*)")
+# The Subject written directly: lines of at most 78 characters; RFC 2047 encoded words of at
+# most 42 UTF-8 octets (68 characters with their frame, so any one fits after "Subject: ");
+# plain words longer than 60 characters are encoded too, so they can be cut.
+_LINE = 78
+_WORD_OCTETS = 42
+_PLAIN_WORD = 60
+# What it may not hold: something a reader could take for an encoded word, runs of spaces,
+# control characters and what Python counts as line breaks (email refuses those).
+_NOT_DIRECT = re.compile(r"=\?|  |[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 def compose_invitation(
@@ -68,17 +93,19 @@ def compose_invitation(
 ) -> bytes:
     """One personal message built entirely by icalendar and the email package.
 
-    It is the reference `InvitationRenderer.render` must parse identically to, and the
-    source of the renderer's templates. `date` is also the calendar's DTSTAMP.
+    It is the reference `InvitationRenderer.render` must parse identically to. `date` is
+    also the calendar's DTSTAMP.
     """
     address = email.strip()
     to = wire_address(address)
     calendar = _calendar(settings, event, method, attendee=address, stamp=date)
-    plain, html = _texts(settings, event, method, _checked_url(landing_url))
+    when = _when(event)
+    plain, html = _texts(settings, event, method, _checked_url(landing_url), when)
     message = _message(
-        settings,
-        event,
         method,
+        sender=_sender(settings, event.organizer_name, event.organizer),
+        reply_to=_reply_to(event.organizer_name, event.organizer),
+        subject=_subject(event, method, when),
         to=to,
         message_id=message_id,
         date=date,
@@ -93,11 +120,16 @@ def compose_invitation(
 class InvitationRenderer:
     """Renders personal invitations from one template per revision.
 
-    The template is `compose_invitation` run with placeholder values; a message is its
-    bytes with the placeholders replaced by the attendee's To, Message-ID, Date,
-    List-Unsubscribe and re-encoded body parts (the calendar gets its own DTSTAMP and a
-    freshly folded ATTENDEE line). Keep one renderer per worker: templates live in a
-    small LRU keyed by the event's revision and stored version.
+    A template is the message's shape (headers and MIME parts, built by the email package
+    with placeholders once per method and unsubscribe option) bound to the revision's own
+    From, Reply-To and Subject, its texts and its calendar. A message is the template's bytes with the
+    attendee's To, Message-ID, Date, List-Unsubscribe and re-encoded body parts filled in
+    (the calendar gets its own DTSTAMP and a freshly folded ATTENDEE line).
+
+    The calendar of a CSV event is its stored text with METHOD and the per-send lines
+    spliced in; a client's calendar (recurrences, alarms, its own attendees) is rebuilt
+    with icalendar. Keep one renderer per worker: templates live in a small LRU keyed by
+    the event's revision and stored version.
     """
 
     TEMPLATES = 32
@@ -106,6 +138,7 @@ class InvitationRenderer:
         self.settings = settings
         self._bounce = f"bounces@{settings.domain}"
         self._templates: OrderedDict[tuple[str, int, Method, int, bool, bool], _Template] = OrderedDict()
+        self._shapes: dict[tuple[Method, bool], _Layout] = {}
         self._token = secrets.token_hex(8)
         self._ids = itertools.count()
         self._id_format = f"<{secrets.token_hex(8)}.%x@{settings.domain}>".encode()
@@ -155,11 +188,38 @@ class InvitationRenderer:
         return template
 
     def _build(self, event: Event, method: Method, unsubscribe: bool, landing: bool) -> _Template:
+        """One revision's template: its calendar, texts and headers bound into the message's shape."""
+        url = self._url
+        spliced = _spliced_calendar(self.settings, event, method)
+        calendar, attendee = spliced if spliced is not None else self._rebuilt_calendar(event, method)
+        when = _when(event)
+        plain, html = _texts(self.settings, event, method, url if landing else "", when)
+        utf8 = _policy(event.organizer) is _SMTPUTF8
+        sender, reply_to = _address_headers(self.settings, event.organizer_name, event.organizer, utf8=utf8)
+        message = self._shape(method, unsubscribe).bind(
+            {
+                _FROM: sender,
+                _REPLY_TO: reply_to,
+                _SUBJECT: _subject_header(_subject(event, method, when), utf8=utf8),
+            }
+        )
+        return _Template(
+            message=message,
+            calendar=calendar,
+            attendee=attendee,
+            plain=tuple(_crlf(plain).split(url)),
+            html=tuple(_crlf(html).split(url)),
+        )
+
+    @property
+    def _url(self) -> str:
+        """The placeholder link: where the landing and unsubscribe links go."""
+        return f"https://calsnack.invalid/{self._token}"
+
+    def _rebuilt_calendar(self, event: Event, method: Method) -> tuple[_Layout, bytes]:
+        """A client's calendar rebuilt with icalendar for a placeholder attendee, cut at ATTENDEE and DTSTAMP."""
         token = self._token
         attendee = f"{token}@calsnack.invalid"
-        url = f"https://calsnack.invalid/{token}"
-        message_id = f"<{token}.id@{self.settings.domain}>"
-
         calendar = _calendar(self.settings, event, method, attendee=attendee, stamp=_PLACEHOLDER_DATE)
         attendee_lines = {_unfold(line) for line in _ATTENDEE_LINE.findall(calendar)}
         if len(attendee_lines) != 1:
@@ -170,30 +230,45 @@ class InvitationRenderer:
         attendee_marker = f"{token}ATTENDEE\r\n".encode()
         calendar = _ATTENDEE_LINE.sub(attendee_marker, calendar)
         dtstamp_line = b"DTSTAMP:" + _stamp(_PLACEHOLDER_DATE)
+        return _Layout.of(calendar, {attendee_marker: _ATTENDEE, dtstamp_line: _DTSTAMP}), prefix
 
-        plain, html = _texts(self.settings, event, method, url if landing else "")
-        body_markers = [f"{token}{name}" for name in ("PLAIN", "HTML", "CALENDAR", "ICS")]
+    def _shape(self, method: Method, unsubscribe: bool) -> _Layout:
+        """The message with every event-level and personal value a placeholder, built once by email."""
+        key = (method, unsubscribe)
+        shape = self._shapes.get(key)
+        if shape is not None:
+            return shape
+        token = self._token
+        attendee = f"{token}@calsnack.invalid"
+        url = self._url
+        message_id = f"<{token}.id@{self.settings.domain}>"
+        headers = {name: f"{token}{name}@calsnack.invalid" for name in ("From", "Reply-To", "Subject")}
         message = _message(
-            self.settings,
-            event,
             method,
+            sender=headers["From"],
+            reply_to=headers["Reply-To"],
+            subject=headers["Subject"],
             to=attendee,
             message_id=message_id,
             date=_PLACEHOLDER_DATE,
             unsubscribe_url=url if unsubscribe else "",
-            plain=plain,
-            html=html,
-            calendar=calendar,
+            plain="-",
+            html="-",
+            calendar=b"-",
         )
         # The parts keep their headers (and Content-Transfer-Encoding); each attendee gets fresh payloads.
+        body_markers = [f"{token}{name}" for name in ("PLAIN", "HTML", "CALENDAR", "ICS")]
         for part, marker in zip(
             (part for part in message.walk() if not part.is_multipart()), body_markers, strict=True
         ):
             part.set_payload(marker)
-        raw = message.as_bytes(policy=_policy(attendee, event.organizer))
+        raw = message.as_bytes(policy=_SMTP)
 
         plain_marker, html_marker, calendar_marker, ics_marker = (m.encode() for m in body_markers)
-        message_slots = {
+        slots = {
+            f"From: {headers['From']}\r\n".encode(): _FROM,
+            f"Reply-To: {headers['Reply-To']}\r\n".encode(): _REPLY_TO,
+            f"Subject: {headers['Subject']}\r\n".encode(): _SUBJECT,
             attendee.encode(): _TO,
             message_id.encode(): _MESSAGE_ID,
             format_datetime(_PLACEHOLDER_DATE).encode(): _DATE,
@@ -203,14 +278,10 @@ class InvitationRenderer:
             ics_marker: _CALENDAR,
         }
         if unsubscribe:
-            message_slots[url.encode()] = _UNSUBSCRIBE
-        return _Template(
-            message=_Layout.of(raw, message_slots),
-            calendar=_Layout.of(calendar, {attendee_marker: _ATTENDEE, dtstamp_line: _DTSTAMP}),
-            attendee=prefix,
-            plain=tuple(_crlf(plain).split(url)),
-            html=tuple(_crlf(html).split(url)),
-        )
+            slots[url.encode()] = _UNSUBSCRIBE
+        shape = _Layout.of(raw, slots)
+        self._shapes[key] = shape
+        return shape
 
     def _now(self) -> tuple[bytes, bytes]:
         """The Date header and DTSTAMP line, formatted once a second rather than once a message."""
@@ -248,6 +319,26 @@ class _Layout:
             raise RuntimeError(f"placeholders {sorted(missing)} not found in the rendered template")
         return cls(tuple(runs), tuple(slots))
 
+    def bind(self, values: dict[int, bytes]) -> _Layout:
+        """The layout with some slots filled for good, their bytes merged into the static runs."""
+        runs = list(self.runs)
+        open_slots = []
+        for position, index in self.slots:
+            if index in values:
+                runs[position] = values[index]
+            else:
+                open_slots.append((position, index))
+        merged: list[bytes] = []
+        slots: list[tuple[int, int]] = []
+        start = 0
+        for position, index in open_slots:
+            merged.append(b"".join(runs[start:position]))
+            slots.append((len(merged), index))
+            merged.append(b"")
+            start = position + 1
+        merged.append(b"".join(runs[start:]))
+        return _Layout(tuple(merged), tuple(slots))
+
     def fill(self, values: Sequence[bytes]) -> bytes:
         runs = list(self.runs)
         for position, index in self.slots:
@@ -278,6 +369,128 @@ class _Template:
             )
             self._last = last
         return last[1], last[2]
+
+
+def _spliced_calendar(settings: Settings, event: Event, method: Method) -> tuple[_Layout, bytes] | None:
+    """A CSV event's calendar as its stored text plus METHOD and the per-send lines, or None.
+
+    What `_calendar` would build, without parsing: `event_calendar` wrote the text, so it
+    is one VEVENT (and the VTIMEZONE it uses) in icalendar's own spelling and holds none
+    of the lines a send sets. Anything else (a client's calendar, text of another shape)
+    gets None and is rebuilt with icalendar.
+    """
+    text = event.calendar
+    if event.source is not Source.CSV or not (text.startswith(_CSV_HEAD) and text.endswith(_CSV_TAIL)):
+        return None
+    zones, found, vevent = ("\r\n" + text[len(_CSV_HEAD) : -len(_CSV_TAIL)]).partition("\r\nBEGIN:VEVENT\r\n")
+    if not found or _NOT_SPLICED.search(vevent):
+        return None
+    if zones:
+        zones = zones[2:] + "\r\n"
+        if not zones.startswith("BEGIN:VTIMEZONE\r\n") or _NOT_A_ZONE.search(zones):
+            return None
+    if any(f"\r\nTZID:{tzid}\r\n" not in zones for tzid in _TZID.findall(vevent)):
+        return None  # icalendar would add the missing VTIMEZONE
+    head = f"{_CSV_HEAD}METHOD:{method.value}\r\n{zones}BEGIN:VEVENT\r\n{vevent}"
+    ids = f"{text_line('UID', event.uid)}SEQUENCE:{event.sequence}\r\n"
+    end = ("STATUS:CANCELLED\r\n" if method is Method.CANCEL else "") + _CSV_TAIL
+    organizer = _organizer_line(settings.rsvp_address, event.organizer_name or event.organizer)
+    layout = _Layout(
+        runs=((head + ids).encode(), b"", organizer, b"", end.encode()),
+        slots=((1, _DTSTAMP), (3, _ATTENDEE)),
+    )
+    return layout, _attendee_prefix()
+
+
+@lru_cache(maxsize=1024)
+def _organizer_line(rsvp_address: str, name: str) -> bytes:
+    """Our ORGANIZER line with the organizer's name, as icalendar writes it (CN quoting, folding)."""
+    line: bytes = VEvent().content_line("ORGANIZER", _organizer(rsvp_address, name)).to_ical()
+    return line + b"\r\n"
+
+
+@cache
+def _attendee_prefix() -> bytes:
+    """The unfolded ATTENDEE line up to the address, as icalendar writes it."""
+    marker = "attendee@calsnack.invalid"
+    line = str(VEvent().content_line("ATTENDEE", _guest(marker)))
+    prefix, found, rest = line.partition(marker)
+    if not found or rest:
+        raise RuntimeError("icalendar did not render the attendee address as the end of its line")
+    return prefix.encode()
+
+
+@lru_cache(maxsize=4096)
+def _address_headers(
+    settings: Settings, organizer_name: str, organizer: str, *, utf8: bool
+) -> tuple[bytes, bytes]:
+    """The From and Reply-To lines as email folds them: up to a millisecond, once per organizer."""
+    policy = _SMTPUTF8 if utf8 else _SMTP
+    return (
+        _header_line("From", _sender(settings, organizer_name, organizer), policy),
+        _header_line("Reply-To", _reply_to(organizer_name, organizer), policy),
+    )
+
+
+def _header_line(name: str, value: str | Address, policy: EmailPolicy[EmailMessage]) -> bytes:
+    """One header exactly as the email package writes it into a message."""
+    stored = policy.header_store_parse(name, value)[1]
+    line: bytes = policy.fold_binary(name, stored)
+    return line
+
+
+def _subject_header(subject: str, *, utf8: bool) -> bytes:
+    """The Subject line, folded and RFC 2047-encoded directly; email takes 0.1 to 0.2 ms for it.
+
+    ASCII words stay as they are; a run of words with other characters (or too long for a
+    line) becomes base64 encoded words holding the run's spaces, cut between characters.
+    A parser reads back exactly `subject`: it keeps the space next to a plain word, drops
+    only those between two encoded words, and folds fall on spaces. What `_subject` never
+    writes (runs of spaces, control characters) and text a reader could take for an
+    encoded word are left to email.
+    """
+    if _NOT_DIRECT.search(subject) or subject.strip(" ") != subject:
+        return _header_line("Subject", subject, _SMTPUTF8 if utf8 else _SMTP)
+    if len("Subject: ") + len(subject) > _LINE >= len(subject) + 1 and (utf8 or subject.isascii()):
+        # email's own choice for a value that fits a line but not after the name: all of it on
+        # the next one. Its parser then keeps the fold's space, so do the same to read the same.
+        return f"Subject:\r\n {subject}\r\n".encode()
+    tokens: list[str] = []
+    run: list[str] = []
+    for word in subject.split(" "):
+        if word.isascii() and len(word) <= _PLAIN_WORD:
+            if run:
+                tokens += _encoded_words(" ".join(run))
+                run = []
+            tokens.append(word)
+        else:
+            run.append(word)
+    if run:
+        tokens += _encoded_words(" ".join(run))
+    lines: list[str] = []
+    line = "Subject:"
+    for token in tokens:
+        if len(line) + 1 + len(token) > _LINE and len(line) > len("Subject:"):
+            lines.append(line)  # the fold takes the place of the space before the token
+            line = " " + token
+        else:
+            line += " " + token
+    lines.append(line)
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def _encoded_words(text: str) -> list[str]:
+    """`text` as base64 encoded words of whole characters (a word must decode on its own)."""
+    data = text.encode()
+    words = []
+    start = 0
+    while start < len(data):
+        cut = min(start + _WORD_OCTETS, len(data))
+        while cut < len(data) and data[cut] & 0xC0 == 0x80:
+            cut -= 1
+        words.append(f"=?utf-8?b?{binascii.b2a_base64(data[start:cut], newline=False).decode()}?=")
+        start = cut
+    return words
 
 
 def wire_address(address: str) -> str:
@@ -315,10 +528,11 @@ def _policy(*addresses: str) -> EmailPolicy[EmailMessage]:
 
 
 def _message(
-    settings: Settings,
-    event: Event,
     method: Method,
     *,
+    sender: str | Address,
+    reply_to: str | Address,
+    subject: str,
     to: str,
     message_id: str,
     date: datetime,
@@ -329,13 +543,10 @@ def _message(
 ) -> EmailMessage:
     """The layout every major client shows with native buttons (the one Google sends)."""
     message = EmailMessage()
-    message["From"] = Address(
-        f"{event.organizer_name or event.organizer} via {settings.product_name}",
-        addr_spec=settings.rsvp_address,
-    )
-    message["Reply-To"] = Address(event.organizer_name, addr_spec=wire_address(event.organizer))
+    message["From"] = sender
+    message["Reply-To"] = reply_to
     message["To"] = to
-    message["Subject"] = _subject(event, method)
+    message["Subject"] = subject
     message["Date"] = date
     message["Message-ID"] = message_id
     if unsubscribe_url:
@@ -357,6 +568,28 @@ def _message(
     return message
 
 
+def _sender(settings: Settings, organizer_name: str, organizer: str) -> Address:
+    return Address(
+        f"{organizer_name or organizer} via {settings.product_name}", addr_spec=settings.rsvp_address
+    )
+
+
+def _reply_to(organizer_name: str, organizer: str) -> Address:
+    return Address(organizer_name, addr_spec=wire_address(organizer))
+
+
+def _organizer(rsvp_address: str, name: str) -> vCalAddress:
+    organizer = vCalAddress(f"mailto:{rsvp_address}")
+    organizer.params["CN"] = name
+    return organizer
+
+
+def _guest(attendee: str) -> vCalAddress:
+    guest = vCalAddress(f"mailto:{attendee}")
+    guest.params.update(CUTYPE="INDIVIDUAL", ROLE="REQ-PARTICIPANT", PARTSTAT="NEEDS-ACTION", RSVP="TRUE")
+    return guest
+
+
 def _calendar(settings: Settings, event: Event, method: Method, *, attendee: str, stamp: datetime) -> bytes:
     """The organizer's VEVENT(s) as this revision, from our ORGANIZER to exactly one attendee."""
     source = Calendar.from_ical(event.calendar)
@@ -364,10 +597,8 @@ def _calendar(settings: Settings, event: Event, method: Method, *, attendee: str
     calendar.add("PRODID", PRODID)
     calendar.add("VERSION", "2.0")
     calendar.add("METHOD", method.value)
-    organizer = vCalAddress(f"mailto:{settings.rsvp_address}")
-    organizer.params["CN"] = event.organizer_name or event.organizer
-    guest = vCalAddress(f"mailto:{attendee}")
-    guest.params.update(CUTYPE="INDIVIDUAL", ROLE="REQ-PARTICIPANT", PARTSTAT="NEEDS-ACTION", RSVP="TRUE")
+    organizer = _organizer(settings.rsvp_address, event.organizer_name or event.organizer)
+    guest = _guest(attendee)
     for component in source.subcomponents:
         if component.name == "VTIMEZONE":
             calendar.add_component(component)
@@ -392,7 +623,7 @@ def _calendar(settings: Settings, event: Event, method: Method, *, attendee: str
     return rendered
 
 
-def _subject(event: Event, method: Method) -> str:
+def _subject(event: Event, method: Method, when: str) -> str:
     if method is Method.CANCEL:
         kind = "Cancelled"
     elif event.sequence:
@@ -400,10 +631,10 @@ def _subject(event: Event, method: Method) -> str:
     else:
         kind = "Invitation"
     # A header is one line; a client's SUMMARY may hold line breaks.
-    return f"{kind}: {' '.join(event.summary.split())} @ {_when(event)}"
+    return f"{kind}: {' '.join(event.summary.split())} @ {when}"
 
 
-def _texts(settings: Settings, event: Event, method: Method, landing_url: str) -> tuple[str, str]:
+def _texts(settings: Settings, event: Event, method: Method, landing_url: str, when: str) -> tuple[str, str]:
     """Plain and HTML bodies, line ends normalized as the email package would store them."""
     who = event.organizer_name or event.organizer
     if method is Method.CANCEL:
@@ -412,7 +643,6 @@ def _texts(settings: Settings, event: Event, method: Method, landing_url: str) -
         lead = f"{who} updated this event."
     else:
         lead = f"{who} invites you to this event."
-    when = _when(event)
     description = _lines(event.description).strip("\n")
     rows = [("When", when)]
     if event.location:
@@ -457,6 +687,7 @@ def _linked(url: str) -> str:
 
 
 def _when(event: Event) -> str:
+    """When the event is, as the Subject and the texts say it (once per revision)."""
     if event.all_day:
         first, after = all_day_dates(event.start, event.end)
         last = after - timedelta(days=1)
@@ -464,9 +695,9 @@ def _when(event: Event) -> str:
     zone = _zone(event.timezone)
     start, end = _local(event.start, zone), _local(event.end, zone)
     if start.date() == end.date():
-        span = f"{_day(start)} {start:%H:%M} - {end:%H:%M}"
+        span = f"{_day(start)} {start.hour:02}:{start.minute:02} - {end.hour:02}:{end.minute:02}"
     else:
-        span = f"{_day(start)} {start:%H:%M} - {_day(end)} {end:%H:%M}"
+        span = f"{_day(start)} {start.hour:02}:{start.minute:02} - {_day(end)} {end.hour:02}:{end.minute:02}"
     return f"{span} ({event.timezone})" if event.timezone else span
 
 
