@@ -57,6 +57,8 @@ class Api(Construct):
             "RestApi",
             description="calsnack HTTP API",
             endpoint_types=[apigw.EndpointType.REGIONAL],
+            # CSV uploads reach the Lambda byte for byte (base64), whatever their encoding.
+            binary_media_types=["multipart/form-data", "text/csv", "application/octet-stream"],
             # Access and execution logging need the account's API Gateway CloudWatch role.
             cloud_watch_role=True,
             deploy_options=apigw.StageOptions(

@@ -729,3 +729,10 @@ def test_outputs_tell_the_operator_what_to_publish(synthesized: Synthesized) -> 
     ):
         assert name in outputs
     assert "inbound-smtp." in str(outputs["MxRecord"]["Value"])
+
+
+def test_api_passes_csv_uploads_as_binary(synthesized: Synthesized) -> None:
+    synthesized.template.has_resource_properties(
+        "AWS::ApiGateway::RestApi",
+        {"BinaryMediaTypes": ["multipart/form-data", "text/csv", "application/octet-stream"]},
+    )

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer
@@ -19,7 +18,6 @@ from calsnack.api.access import DashboardRefused, InvalidLink
 from calsnack.api.responses import html
 from calsnack.bootstrap import services
 
-logger = Logger(child=True)
 app = APIGatewayRestResolver(enable_validation=True)
 app.include_router(public.router)
 app.include_router(dashboard.router)

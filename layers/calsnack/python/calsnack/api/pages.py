@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from html import escape
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -206,7 +205,3 @@ def dashboard_page(site: Site, grant: DashboardGrant, *, api: str, expires: str,
 <section id="detail" class="card detail" hidden></section>
 </div>"""
     return layout(site, "Your calsnack dashboard", body, scripts=("dashboard.js",), page_class="dashboard")
-
-
-def format_moment(moment: datetime, zone: str) -> str:
-    return f"{moment.astimezone(ZoneInfo(zone)):%d %b %Y %H:%M}"

@@ -105,8 +105,10 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--json", action="store_true", help="print the JSON document of CONTRACT §4")
     report.set_defaults(func=_report)
 
-    from calsnack.cli import dlq, export
+    from calsnack.cli import apikey, batch, dlq, export
 
+    batch.register(sub)
+    apikey.register(sub)
     export.register(sub)
     dlq.register(sub)
     return p

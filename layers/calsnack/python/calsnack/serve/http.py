@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from collections.abc import Callable, Collection, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -69,6 +70,7 @@ class Authorizer:
     def __init__(self, handler: Handler, prefixes: Collection[str]) -> None:
         self.handler = handler
         self.prefixes = frozenset(prefixes)
+        self.lock = threading.Lock()
 
     def guards(self, path: str) -> bool:
         return path.lstrip("/").split("/", 1)[0] in self.prefixes
@@ -78,7 +80,8 @@ class Authorizer:
         request = authorizer_request_event(event)
         started = time.monotonic()
         try:
-            result = self.handler(request, LambdaContext(function_name="calsnack-authorizer"))
+            with self.lock:
+                result = self.handler(request, LambdaContext(function_name="calsnack-authorizer"))
         except Exception as exc:
             if str(exc) == "Unauthorized":
                 return _gateway_error(401, "Unauthorized")
@@ -102,6 +105,11 @@ class Authorizer:
 def make_server(
     host: str, port: int, handler: Handler, *, authorizer: Authorizer | None = None
 ) -> ThreadingHTTPServer:
+    # A Lambda execution environment runs one invocation at a time, and the handlers rely on it:
+    # the Powertools resolver keeps the current event and route in module-level state. Requests
+    # are read and answered in parallel; the function itself runs one call at a time.
+    invocation = threading.Lock()
+
     class Gateway(BaseHTTPRequestHandler):
         server_version = "calsnack"
         protocol_version = "HTTP/1.1"
@@ -132,7 +140,8 @@ def make_server(
         def _call(self, event: dict[str, Any]) -> dict[str, Any]:
             """A function that fails is a 502 to the client, as behind API Gateway, not a dropped connection."""
             try:
-                return handler(event, LambdaContext(function_name="calsnack-api"))
+                with invocation:
+                    return handler(event, LambdaContext(function_name="calsnack-api"))
             except Exception:
                 logger.exception("API function failed", extra={"path": event.get("path")})
                 return _gateway_error(502, "Internal server error")
