@@ -30,14 +30,14 @@ HEADER = "command,event_id,organizer,date,start_time,end_time,timezone,subject,a
 
 
 class Served:
-    def __init__(self, data: Path) -> None:
+    def __init__(self, data: Path, extra: tuple[str, ...] = ()) -> None:
         self.data = data
         self.smtp_port, self.http_port = free_port(), free_port()
         cli = Path(sys.executable).with_name("calsnack")
         self.log = (data.parent / "serve.log").open("wb")
         self.proc = subprocess.Popen(
             [str(cli), "serve", "--data-dir", str(data), "--smtp-port", str(self.smtp_port),
-             "--http-port", str(self.http_port), "--domain", DOMAIN],
+             "--http-port", str(self.http_port), "--domain", DOMAIN, *extra],
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         import urllib.request
@@ -112,10 +112,12 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--snacks", type=int, default=40)
     parser.add_argument("--rows", type=int, nargs="*", default=[5_000, 20_000])
+    parser.add_argument("--workers", type=int, default=None, help="passed to `calsnack serve --workers`")
     args = parser.parse_args(argv or [])
     results: dict[str, object] = {}
     with tempfile.TemporaryDirectory(prefix="calsnack-bench-") as tmp:
-        served = Served(Path(tmp) / "data")
+        extra = ("--workers", str(args.workers)) if args.workers else ()
+        served = Served(Path(tmp) / "data", extra)
         try:
             results["invite_to_snack"] = snack_latency(served, args.snacks)
             for rows in args.rows:

@@ -121,7 +121,7 @@ class InvitationRenderer:
     """Renders personal invitations from one template per revision.
 
     A template is the message's shape (headers and MIME parts, built by the email package
-    with placeholders once per method and unsubscribe option) bound to the revision's own
+    with markers once per method and unsubscribe option) bound to the revision's own
     From, Reply-To and Subject, its texts and its calendar. A message is the template's bytes with the
     attendee's To, Message-ID, Date, List-Unsubscribe and re-encoded body parts filled in
     (the calendar gets its own DTSTAMP and a freshly folded ATTENDEE line).
@@ -213,11 +213,11 @@ class InvitationRenderer:
 
     @property
     def _url(self) -> str:
-        """The placeholder link: where the landing and unsubscribe links go."""
+        """The marker link: where the landing and unsubscribe links go."""
         return f"https://calsnack.invalid/{self._token}"
 
     def _rebuilt_calendar(self, event: Event, method: Method) -> tuple[_Layout, bytes]:
-        """A client's calendar rebuilt with icalendar for a placeholder attendee, cut at ATTENDEE and DTSTAMP."""
+        """A client's calendar rebuilt with icalendar for a marker attendee, cut at ATTENDEE and DTSTAMP."""
         token = self._token
         attendee = f"{token}@calsnack.invalid"
         calendar = _calendar(self.settings, event, method, attendee=attendee, stamp=_PLACEHOLDER_DATE)
@@ -233,7 +233,7 @@ class InvitationRenderer:
         return _Layout.of(calendar, {attendee_marker: _ATTENDEE, dtstamp_line: _DTSTAMP}), prefix
 
     def _shape(self, method: Method, unsubscribe: bool) -> _Layout:
-        """The message with every event-level and personal value a placeholder, built once by email."""
+        """The message with every event-level and personal value a marker, built once by email."""
         key = (method, unsubscribe)
         shape = self._shapes.get(key)
         if shape is not None:
@@ -296,27 +296,27 @@ class InvitationRenderer:
 
 @dataclass(frozen=True, slots=True)
 class _Layout:
-    """Rendered bytes cut at their placeholders: static runs, and which value goes where."""
+    """Rendered bytes cut at their markers: static runs, and which value goes where."""
 
     runs: tuple[bytes, ...]
     slots: tuple[tuple[int, int], ...]
 
     @classmethod
-    def of(cls, rendered: bytes, placeholders: dict[bytes, int]) -> _Layout:
-        pattern = re.compile(b"|".join(re.escape(p) for p in sorted(placeholders, key=len, reverse=True)))
+    def of(cls, rendered: bytes, markers: dict[bytes, int]) -> _Layout:
+        pattern = re.compile(b"|".join(re.escape(p) for p in sorted(markers, key=len, reverse=True)))
         runs: list[bytes] = []
         slots: list[tuple[int, int]] = []
         position = 0
         for match in pattern.finditer(rendered):
             runs.append(rendered[position : match.start()])
-            slots.append((len(runs), placeholders[match.group()]))
+            slots.append((len(runs), markers[match.group()]))
             runs.append(b"")
             position = match.end()
         runs.append(rendered[position:])
-        missing = set(placeholders.values()) - {index for _, index in slots}
+        missing = set(markers.values()) - {index for _, index in slots}
         if missing:
-            # A placeholder was folded or encoded: filling would silently drop personal data.
-            raise RuntimeError(f"placeholders {sorted(missing)} not found in the rendered template")
+            # A marker was folded or encoded: filling would silently drop personal data.
+            raise RuntimeError(f"markers {sorted(missing)} not found in the rendered template")
         return cls(tuple(runs), tuple(slots))
 
     def bind(self, values: dict[int, bytes]) -> _Layout:

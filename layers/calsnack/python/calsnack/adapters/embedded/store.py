@@ -296,7 +296,7 @@ class SqliteStore:
         else:
             marks = ",".join("?" * len(partstats))
             rows = conn.execute(
-                "SELECT * FROM attendees WHERE event_key = ? AND email > ?"  # noqa: S608 — only placeholders
+                "SELECT * FROM attendees WHERE event_key = ? AND email > ?"  # noqa: S608 — only bound parameters
                 f" AND partstat IN ({marks}) ORDER BY email LIMIT ?",
                 (event_key, after, *sorted(p.value for p in partstats), limit),
             )
