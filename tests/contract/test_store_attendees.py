@@ -168,7 +168,19 @@ def test_counts_follow_the_report_definitions(store):
         store.record_sent(deliveries, T0)
         for a in answers:
             store.record_answer(key, a)
-    assert store.counts(key) == Counts(invited=4, accepted=1, tentative=2, declined=2, needs_action=1)
+    assert (
+        store.counts(key).as_dict()
+        == Counts(invited=4, accepted=1, tentative=2, declined=2, needs_action=1).as_dict()
+    )
     store.record_answer(key, answer("acc@x.example", DECLINED, T0 + timedelta(hours=1)))
     store.record_sent([Delivery(key, "acc@x.example", 0, Method.CANCEL)], T0)
-    assert store.counts(key) == Counts(invited=4, accepted=0, tentative=2, declined=3, needs_action=1)
+    assert (
+        store.counts(key).as_dict()
+        == Counts(invited=4, accepted=0, tentative=2, declined=3, needs_action=1).as_dict()
+    )
+    store.record_answer(key, answer("tent@x.example", ACCEPTED, T0 + timedelta(hours=2), Channel.CALENDAR))
+    assert store.counts(key).activity() == {
+        "button_answers": 4,
+        "calendar_answers": 1,
+        "cancellations_sent": 1,
+    }

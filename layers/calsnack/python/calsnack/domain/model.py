@@ -166,13 +166,25 @@ class ApiKey:
 
 @dataclass(frozen=True, slots=True)
 class Counts:
-    """The report's counts (CONTRACT §4)."""
+    """The report's counts (CONTRACT §4), and how the answers arrived."""
 
     invited: int = 0
     accepted: int = 0
     tentative: int = 0
     declined: int = 0
     needs_action: int = 0
+    #: Latest answers given by an RSVP button click, and by a calendar reply.
+    button_answers: int = 0
+    calendar_answers: int = 0
+    #: People sent the cancellation.
+    cancellations_sent: int = 0
+
+    def activity(self) -> dict[str, int]:
+        return {
+            "button_answers": self.button_answers,
+            "calendar_answers": self.calendar_answers,
+            "cancellations_sent": self.cancellations_sent,
+        }
 
     def as_dict(self) -> dict[str, int]:
         return {

@@ -9,6 +9,7 @@ from calsnack.ports import Store
 
 
 def event_report(store: Store, event: Event) -> dict[str, Any]:
+    counts = store.counts(event.key)
     return {
         "organizer": event.organizer,
         "event_id": event.event_id,
@@ -20,7 +21,8 @@ def event_report(store: Store, event: Event) -> dict[str, Any]:
         "end": event.end.isoformat(),
         "timezone": event.timezone,
         "source": event.source.value,
-        "counts": store.counts(event.key).as_dict(),
+        "counts": counts.as_dict(),
+        "activity": counts.activity(),
     }
 
 

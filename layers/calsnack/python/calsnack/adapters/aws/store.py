@@ -71,6 +71,9 @@ _RETRYABLE_CANCELLATIONS = frozenset(
 )
 
 
+_COUNTED = tuple(f.name for f in fields(Counts))
+
+
 def shard_of(text: str, shards: int) -> int:
     """A well-mixed hash: CRC32's low bits take few values over addresses that differ in a digit."""
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big") % shards
@@ -565,20 +568,20 @@ class DynamoStore:
     def counts(self, event_key: str) -> Counts:
         """Counted from the attendee items themselves (docs/data-model.md weighs the options)."""
         shards = self._pool.map(lambda s: self._count_shard(event_key, s), range(ATTENDEE_SHARDS))
-        total = dict.fromkeys(("invited", "accepted", "tentative", "declined", "needs_action"), 0)
+        total = dict.fromkeys(_COUNTED, 0)
         for part in shards:
             for name, n in part.items():
                 total[name] += n
         return Counts(**total)
 
     def _count_shard(self, event_key: str, shard: int) -> dict[str, int]:
-        counted = dict.fromkeys(("invited", "accepted", "tentative", "declined", "needs_action"), 0)
+        counted = dict.fromkeys(_COUNTED, 0)
         items = self._query_all(
             {
                 "TableName": self.table,
                 "KeyConditionExpression": "pk = :pk",
                 "ExpressionAttributeValues": {":pk": _s(attendee_pk(event_key, shard))},
-                "ProjectionExpression": "partstat, invited_sequence",
+                "ProjectionExpression": "partstat, invited_sequence, channel, cancel_sent",
                 "ConsistentRead": True,
             }
         )
@@ -590,6 +593,12 @@ class DynamoStore:
                     counted["needs_action"] += 1
             if partstat is not PartStat.NEEDS_ACTION:
                 counted[partstat.value.lower()] += 1
+            if "channel" in item:
+                channel = _str(item, "channel")
+                if channel in ("button", "calendar"):
+                    counted[f"{channel}_answers"] += 1
+            if item.get("cancel_sent", {}).get("BOOL"):
+                counted["cancellations_sent"] += 1
         return counted
 
     # -- ledger ------------------------------------------------------------------------------

@@ -309,7 +309,9 @@ class SqliteStore:
                 "SELECT COUNT(invited_sequence) AS invited,"
                 " SUM(partstat = 'ACCEPTED') AS accepted, SUM(partstat = 'TENTATIVE') AS tentative,"
                 " SUM(partstat = 'DECLINED') AS declined,"
-                " SUM(invited_sequence IS NOT NULL AND partstat = 'NEEDS-ACTION') AS needs_action"
+                " SUM(invited_sequence IS NOT NULL AND partstat = 'NEEDS-ACTION') AS needs_action,"
+                " SUM(channel = 'button') AS button_answers, SUM(channel = 'calendar') AS calendar_answers,"
+                " SUM(cancel_sent) AS cancellations_sent"
                 " FROM attendees WHERE event_key = ?",
                 (event_key,),
             )
