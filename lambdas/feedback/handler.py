@@ -22,10 +22,11 @@ metrics = Metrics()
 @event_source(data_class=SNSEvent)
 def lambda_handler(event: SNSEvent, context: LambdaContext) -> dict[str, Any]:
     suppressed = 0
+    current = services()
     for record in event.records:
-        feedback = parse_feedback(record.sns.message)
+        feedback = parse_feedback(record.sns.message, current.settings.domain)
         # The alarms divide these: bounce rate = SesBounce / (SesDelivery + SesBounce).
         if feedback.kind != "Bounce" or feedback.permanent:
             metrics.add_metric(name=f"Ses{feedback.kind}", unit=MetricUnit.Count, value=1)
-        suppressed += record_feedback(services(), feedback)
+        suppressed += record_feedback(current, feedback)
     return {"suppressed": suppressed}

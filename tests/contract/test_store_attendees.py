@@ -183,4 +183,30 @@ def test_counts_follow_the_report_definitions(store):
         "button_answers": 4,
         "calendar_answers": 1,
         "cancellations_sent": 1,
+        "bounced": 0,
     }
+
+
+def test_record_bounce_marks_a_known_attendee_once_and_counts_it(store):
+    key, other = unique("evt"), unique("evt")
+    store.record_sent([request(key, "gone@x.example"), request(key, "fine@x.example")], T0)
+    store.record_answer(key, answer("late@x.example", ACCEPTED, T0))
+    assert store.record_bounce(key, "Gone@X.example", T0)
+    assert not store.record_bounce(key, "gone@x.example", T0 + timedelta(minutes=1))  # re-delivered
+    assert store.record_bounce(key, "mailto:late@x.example", T0)
+    # Nobody is created: neither a stranger to the event nor anyone on an unknown event.
+    assert not store.record_bounce(key, "stranger@x.example", T0)
+    assert not store.record_bounce(other, "gone@x.example", T0)
+    assert store.get_attendees(key, ["stranger@x.example"]) == {}
+    assert store.get_attendees(other, ["gone@x.example"]) == {}
+    counts = store.counts(key)
+    assert counts.activity()["bounced"] == 2
+    assert counts.as_dict() == Counts(invited=2, accepted=1, needs_action=2).as_dict()
+    assert "bounced" not in counts.as_dict()
+    assert store.counts(other).bounced == 0
+    # The record keeps its answer and invitation.
+    got = store.get_attendees(key, ["gone@x.example", "late@x.example"])
+    assert got["gone@x.example"] == Attendee(
+        "gone@x.example", NEEDS_ACTION, invited_sequence=0, invited_at=T0
+    )
+    assert got["late@x.example"] == Attendee("late@x.example", ACCEPTED, T0, Channel.BUTTON)

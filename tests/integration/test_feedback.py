@@ -7,9 +7,13 @@ import re
 import uuid
 
 import pytest
+from calsnack.ical.write import event_calendar
 from calsnack.serve.lambda_events import LambdaContext
+from calsnack.usecases.answer_rsvp import ButtonAnswer, answer_rsvp
+from calsnack.usecases.build_report import report_event
 
 from lambdas.feedback.handler import lambda_handler
+from tests.contract.builders import make_event
 from tests.integration.conftest import World
 
 
@@ -41,3 +45,52 @@ def test_feedback_suppresses_permanent_failures(world: World, message: dict, sup
     candidates = {f"{n}@{tag}.test" for n in ("gone", "full", "angry", "fine")}
     expected = {a.replace("example.test", f"{tag}.test") for a in suppressed}
     assert world.services.store.suppressed(candidates, "any.test") == expected
+
+
+def test_a_hard_bounce_of_an_invitation_is_counted_on_its_event(world: World) -> None:
+    tag = uuid.uuid4().hex[:8]
+    organizer, guest = f"olga@{tag}.test", f"Guest@{tag}.test"
+    store = world.services.store
+    plain = make_event(organizer, f"bounce-{tag}", sequence=0, version=0)
+    calendar = event_calendar(
+        start=plain.start.replace(tzinfo=None),
+        end=plain.end.replace(tzinfo=None),
+        timezone=plain.timezone,
+        summary=plain.summary,
+        location=plain.location,
+        description=plain.description,
+        meeting_url=plain.meeting_url,
+        all_day=False,
+    )
+    event = store.put_event(plain.revised(calendar=calendar))
+    answer_rsvp(world.services, event.key, ButtonAnswer.MAYBE, guest)
+    world.pump()
+    (invitation,) = world.mails_to(guest.lower())
+    message_id = str(invitation["Message-ID"])
+
+    def bounce(recipient: str, bounce_type: str = "Permanent") -> dict:
+        return {
+            "eventType": "Bounce",
+            "bounce": {"bounceType": bounce_type, "bouncedRecipients": [{"emailAddress": recipient}]},
+            # mail.messageId is SES's own id; commonHeaders.messageId is the header we wrote.
+            "mail": {"messageId": "0100018c-ses-id", "destination": [recipient],
+                     "commonHeaders": {"messageId": message_id}},
+        }  # fmt: skip
+
+    def bounced() -> int:
+        (report,) = report_event(store, organizer, event.event_id)["events"]
+        assert set(report["counts"]) == {"invited", "accepted", "tentative", "declined", "needs_action"}
+        return int(report["activity"]["bounced"])
+
+    lambda_handler(sns(bounce(guest, "Transient")), LambdaContext("feedback"))
+    assert bounced() == 0
+    for _ in range(2):  # a re-delivered notification counts once
+        lambda_handler(sns(bounce(guest)), LambdaContext("feedback"))
+    assert bounced() == 1
+    # Somebody who is no attendee of the event is suppressed but not counted on it.
+    lambda_handler(sns(bounce(f"stranger@{tag}.test")), LambdaContext("feedback"))
+    assert bounced() == 1
+    assert store.suppressed({guest, f"stranger@{tag}.test"}, "any.test") == {
+        guest.lower(),
+        f"stranger@{tag}.test",
+    }

@@ -16,6 +16,7 @@ from calsnack.config import Settings
 from calsnack.domain.model import Event, Method, Source, event_key
 from calsnack.ical.write import event_calendar
 from calsnack.mail.invitation import InvitationRenderer, compose_invitation, wire_address
+from calsnack.mail.message_id import event_key_of_message_id
 from icalendar import Calendar
 
 SETTINGS = Settings(
@@ -387,8 +388,8 @@ def test_lines_are_short_and_end_in_crlf(case: str) -> None:
     event, address = CASES[case]
     raw = InvitationRenderer(SETTINGS).render(event, address, Method.REQUEST, unsubscribe_url=UNSUBSCRIBE).raw
     assert raw.count(b"\n") == raw.count(b"\r\n")
-    # An address or a link is one word: only those headers may not fold.
-    unfoldable = (b"To: ", b"List-Unsubscribe: ")
+    # An address, a link or a message id is one word: only those headers may not fold.
+    unfoldable = (b"To: ", b"List-Unsubscribe: ", b"Message-ID: ")
     assert [line for line in raw.split(b"\r\n") if len(line) > 78 and not line.startswith(unfoldable)] == []
     text = calendar_of(parse(raw)).to_ical()
     ics = next(p for p in leaves(parse(raw)) if p.get_content_type() == "application/ics").get_content()
@@ -566,3 +567,23 @@ def test_libical_finds_no_itip_violation(monkeypatch: pytest.MonkeyPatch, case: 
     ical.restriction_check(component)
     checked = component.as_ical_string()
     assert "X-LIC-ERROR" not in checked, checked
+
+
+def test_message_ids_name_the_event() -> None:
+    renderer = InvitationRenderer(SETTINGS)
+    event = csv_event()
+    message_id = str(parse(renderer.render(event, "bob@example.com", Method.REQUEST).raw)["Message-ID"])
+    assert message_id.startswith(f"<{event.key}.")
+    assert event_key_of_message_id(message_id, SETTINGS.domain) == event.key
+    assert event_key_of_message_id(f" {message_id} ", "CALSNACK.example") == event.key
+    assert event_key_of_message_id(message_id, "other.example") is None
+    for foreign in (
+        make_msgid(domain=SETTINGS.domain),
+        f"<{event.key}@{SETTINGS.domain}>",
+        f"<{event.key.upper()}.x@{SETTINGS.domain}>",
+        f"<{event.key[:31]}.x@{SETTINGS.domain}>",
+        f"<{event.key}.@{SETTINGS.domain}>",
+        "",
+        "<nonsense>",
+    ):
+        assert event_key_of_message_id(foreign, SETTINGS.domain) is None, foreign

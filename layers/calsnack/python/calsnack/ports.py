@@ -78,6 +78,13 @@ class AttendeeStore(Protocol):
         """
         ...
 
+    def record_bounce(self, event_key: str, email: str, at: datetime) -> bool:
+        """Mark the person's attendee record of the event as bounced for good.
+
+        Only an existing attendee is marked (nobody is created); True the first time only.
+        """
+        ...
+
     def attendees(
         self, event_key: str, partstats: frozenset[PartStat] | None, after: str, limit: int
     ) -> list[Attendee]:

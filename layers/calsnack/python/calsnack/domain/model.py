@@ -178,12 +178,15 @@ class Counts:
     calendar_answers: int = 0
     #: People sent the cancellation.
     cancellations_sent: int = 0
+    #: People whose invitation to this event bounced for good.
+    bounced: int = 0
 
     def activity(self) -> dict[str, int]:
         return {
             "button_answers": self.button_answers,
             "calendar_answers": self.calendar_answers,
             "cancellations_sent": self.cancellations_sent,
+            "bounced": self.bounced,
         }
 
     def as_dict(self) -> dict[str, int]:

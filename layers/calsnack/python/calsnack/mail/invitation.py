@@ -141,7 +141,9 @@ class InvitationRenderer:
         self._shapes: dict[tuple[Method, bool], _Layout] = {}
         self._token = secrets.token_hex(8)
         self._ids = itertools.count()
-        self._id_format = f"<{secrets.token_hex(8)}.%x@{settings.domain}>".encode()
+        # `<{event key}.{renderer token}.{counter}@{domain}>`: unique per message, and a bounce
+        # notification quoting it names the event (`calsnack.mail.message_id.event_key_of_message_id`).
+        self._id_format = f"<%s.{secrets.token_hex(8)}.%x@{settings.domain}>".encode()
         self._clock = (-1, b"", b"")
 
     def render(
@@ -165,7 +167,7 @@ class InvitationRenderer:
         raw = template.message.fill(
             (
                 to.encode(),
-                self._id_format % next(self._ids),
+                self._id_format % (event.key.encode(), next(self._ids)),
                 date_header,
                 unsubscribe_url.encode(),
                 plain,

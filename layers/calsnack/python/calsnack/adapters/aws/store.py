@@ -507,6 +507,24 @@ class DynamoStore:
             if _code(exc) != _CONDITION_FAILED:
                 raise
 
+    def record_bounce(self, event_key: str, email: str, at: datetime) -> bool:
+        email = normalize_address(email)
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key=_key(attendee_pk(event_key, attendee_shard(email)), email),
+                UpdateExpression="SET bounced = :t",
+                # Only a known attendee, and only once. `at` is not kept: the report counts
+                # bounced people, and the suppression item keeps when the address failed.
+                ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(bounced) OR bounced = :f)",
+                ExpressionAttributeValues={":t": _b(True), ":f": _b(False)},
+            )
+        except ClientError as exc:
+            if _code(exc) == _CONDITION_FAILED:
+                return False
+            raise
+        return True
+
     def attendees(
         self, event_key: str, partstats: frozenset[PartStat] | None, after: str, limit: int
     ) -> list[Attendee]:
@@ -581,7 +599,7 @@ class DynamoStore:
                 "TableName": self.table,
                 "KeyConditionExpression": "pk = :pk",
                 "ExpressionAttributeValues": {":pk": _s(attendee_pk(event_key, shard))},
-                "ProjectionExpression": "partstat, invited_sequence, channel, cancel_sent",
+                "ProjectionExpression": "partstat, invited_sequence, channel, cancel_sent, bounced",
                 "ConsistentRead": True,
             }
         )
@@ -599,6 +617,8 @@ class DynamoStore:
                     counted[f"{channel}_answers"] += 1
             if item.get("cancel_sent", {}).get("BOOL"):
                 counted["cancellations_sent"] += 1
+            if item.get("bounced", {}).get("BOOL"):
+                counted["bounced"] += 1
         return counted
 
     # -- ledger ------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS attendees (
     invited_sequence INTEGER,
     cancel_sent INTEGER NOT NULL DEFAULT 0,
     invited_at TEXT,
+    bounced INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (event_key, email)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS attendees_by_partstat ON attendees (event_key, partstat, email);
@@ -95,7 +96,10 @@ CREATE TABLE IF NOT EXISTS suppressions (
 
 #: Columns added after the first release: (table, column, declaration). A database made by an
 #: older version lacks them, and CREATE TABLE IF NOT EXISTS leaves an existing table alone.
-_ADDED_COLUMNS = (("attendees", "invited_at", "TEXT"),)
+_ADDED_COLUMNS = (
+    ("attendees", "invited_at", "TEXT"),
+    ("attendees", "bounced", "INTEGER NOT NULL DEFAULT 0"),
+)
 
 #: Host parameters one IN (...) list binds; SQLite's default limit is 999 before 3.32.
 _IN_CHUNK = 500
@@ -284,6 +288,15 @@ class SqliteStore:
                 cancels,
             )
 
+    def record_bounce(self, event_key: str, email: str, at: datetime) -> bool:
+        # `at` is not kept: the report counts bounced people, the suppression list keeps when.
+        with self.db.write() as db:
+            cur = db.execute(
+                "UPDATE attendees SET bounced = 1 WHERE event_key = ? AND email = ? AND bounced = 0",
+                (event_key, normalize_address(email)),
+            )
+            return cur.rowcount == 1
+
     def attendees(
         self, event_key: str, partstats: frozenset[PartStat] | None, after: str, limit: int
     ) -> list[Attendee]:
@@ -311,7 +324,7 @@ class SqliteStore:
                 " SUM(partstat = 'DECLINED') AS declined,"
                 " SUM(invited_sequence IS NOT NULL AND partstat = 'NEEDS-ACTION') AS needs_action,"
                 " SUM(channel = 'button') AS button_answers, SUM(channel = 'calendar') AS calendar_answers,"
-                " SUM(cancel_sent) AS cancellations_sent"
+                " SUM(cancel_sent) AS cancellations_sent, SUM(bounced) AS bounced"
                 " FROM attendees WHERE event_key = ?",
                 (event_key,),
             )
