@@ -34,6 +34,8 @@ def _size(value: dict[str, Any]) -> int:
         ((kind, inner),) = typed.items()
         if kind == "S":
             total += len(inner.encode())
+        elif kind == "B":
+            total += len(inner)
         elif kind == "N":
             total += len(inner) // 2 + 1
         elif kind == "BOOL" or kind == "NULL":
