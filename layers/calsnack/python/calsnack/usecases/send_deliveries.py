@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aws_lambda_powertools import Logger
@@ -32,14 +33,16 @@ class Pacer:
     """Keeps one worker under its share of the provider's send rate (0 means no limit)."""
 
     rate: float
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
     _next: float = field(default=0.0)
 
     def wait(self) -> None:
         if self.rate <= 0:
             return
-        now = time.monotonic()
+        now = self.clock()
         if self._next > now:
-            time.sleep(self._next - now)
+            self.sleep(self._next - now)
         self._next = max(now, self._next) + 1.0 / self.rate
 
 
