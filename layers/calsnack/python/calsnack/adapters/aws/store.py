@@ -15,7 +15,7 @@ import json
 import math
 import time
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
@@ -131,6 +131,20 @@ def _key(pk: str, sk: str) -> Item:
 
 def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _applied(write: Callable[[], object]) -> bool:
+    """Run one conditional write: False when its condition failed (the idempotent no-op).
+
+    Other errors propagate.
+    """
+    try:
+        write()
+    except ClientError as exc:
+        if _code(exc) == _CONDITION_FAILED:
+            return False
+        raise
+    return True
 
 
 def _instant(value: datetime) -> str:
@@ -469,8 +483,8 @@ class DynamoStore:
 
     def record_answer(self, event_key: str, answer: Answer) -> bool:
         email = normalize_address(answer.email)
-        try:
-            self.client.update_item(
+        return _applied(
+            lambda: self.client.update_item(
                 TableName=self.table,
                 Key=_key(attendee_pk(event_key, attendee_shard(email)), email),
                 UpdateExpression="SET partstat = :p, answered_at = :at, channel = :c",
@@ -481,11 +495,7 @@ class DynamoStore:
                     ":c": _s(answer.channel.value),
                 },
             )
-        except ClientError as exc:
-            if _code(exc) == _CONDITION_FAILED:
-                return False
-            raise
-        return True
+        )
 
     def record_sent(self, deliveries: Sequence[Delivery], at: datetime) -> None:
         # One conditional UpdateItem each (BatchWriteItem has no conditions), in parallel.
@@ -525,8 +535,8 @@ class DynamoStore:
 
     def record_bounce(self, event_key: str, email: str, at: datetime) -> bool:
         email = normalize_address(email)
-        try:
-            self.client.update_item(
+        return _applied(
+            lambda: self.client.update_item(
                 TableName=self.table,
                 Key=_key(attendee_pk(event_key, attendee_shard(email)), email),
                 UpdateExpression="SET bounced = :t",
@@ -535,11 +545,7 @@ class DynamoStore:
                 ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(bounced) OR bounced = :f)",
                 ExpressionAttributeValues={":t": _b(True), ":f": _b(False)},
             )
-        except ClientError as exc:
-            if _code(exc) == _CONDITION_FAILED:
-                return False
-            raise
-        return True
+        )
 
     def attendees(
         self, event_key: str, partstats: frozenset[PartStat] | None, after: str, limit: int
@@ -648,17 +654,13 @@ class DynamoStore:
         return "Item" in response
 
     def mark_done(self, key: str) -> bool:
-        try:
-            self.client.put_item(
+        return _applied(
+            lambda: self.client.put_item(
                 TableName=self.table,
                 Item={**_key(f"DONE#{key}", "DONE"), "ttl": _expires()},
                 ConditionExpression="attribute_not_exists(pk)",
             )
-        except ClientError as exc:
-            if _code(exc) == _CONDITION_FAILED:
-                return False
-            raise
-        return True
+        )
 
     # -- batches -----------------------------------------------------------------------------
     def create_batch(self, status: BatchStatus) -> None:
@@ -831,19 +833,15 @@ class DynamoStore:
         # conditional flip of `reported`, lets exactly one caller through.
         if not current.complete or current.reported:
             return False
-        try:
-            self.client.update_item(
+        return _applied(
+            lambda: self.client.update_item(
                 TableName=self.table,
                 Key=_key(_batch_pk(batch_id), "STATUS"),
                 UpdateExpression="SET reported = :t",
                 ConditionExpression="reported = :f",
                 ExpressionAttributeValues={":t": _b(True), ":f": _b(False)},
             )
-        except ClientError as exc:
-            if _code(exc) == _CONDITION_FAILED:
-                return False
-            raise
-        return True
+        )
 
     # -- API keys ----------------------------------------------------------------------------
     def put_api_key(self, key: ApiKey) -> None:
@@ -866,19 +864,15 @@ class DynamoStore:
         return _api_key(item) if item else None
 
     def revoke_api_key(self, key_hash: str) -> bool:
-        try:
-            self.client.update_item(
+        return _applied(
+            lambda: self.client.update_item(
                 TableName=self.table,
                 Key=_key(_api_key_pk(key_hash), "APIKEY"),
                 UpdateExpression="SET revoked = :t",
                 ConditionExpression="attribute_exists(pk) AND revoked = :f",
                 ExpressionAttributeValues={":t": _b(True), ":f": _b(False)},
             )
-        except ClientError as exc:
-            if _code(exc) == _CONDITION_FAILED:
-                return False
-            raise
-        return True
+        )
 
     def api_keys(self, domain: str) -> list[ApiKey]:
         """The index gives the keys (it may lag a fresh key by a moment); the items come from
@@ -889,8 +883,8 @@ class DynamoStore:
 
     # -- suppressions ------------------------------------------------------------------------
     def suppress(self, email: str, scope: str, reason: str, at: datetime) -> bool:
-        try:
-            self.client.put_item(
+        return _applied(
+            lambda: self.client.put_item(
                 TableName=self.table,
                 Item={
                     **_key(_suppression_pk(normalize_address(email)), scope.lower()),
@@ -900,11 +894,7 @@ class DynamoStore:
                 # The first reason and moment stay: they say why mail stopped.
                 ConditionExpression="attribute_not_exists(pk)",
             )
-        except ClientError as exc:
-            if _code(exc) == _CONDITION_FAILED:
-                return False
-            raise
-        return True
+        )
 
     def suppressed(self, emails: Iterable[str], domain: str) -> set[str]:
         """Two keys an address, (email, "*") and (email, domain), in parallel BatchGetItems of 100."""
