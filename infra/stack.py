@@ -195,7 +195,7 @@ class CalsnackStack(Stack):
         rules: dict[str, str] = {}
         if table is not None:
             rules[f"AwsSolutions-IAM5[Resource::<{self._logical_id(table)}.Arn>/index/*]"] = (
-                "The table's own secondary indexes (gsi1, gsi2), granted with the table."
+                "The table's own secondary index (gsi1), granted with the table."
             )
         if bucket is not None:
             rules[f"AwsSolutions-IAM5[Resource::<{self._logical_id(bucket)}.Arn>/*]"] = (

@@ -15,8 +15,8 @@ from calsnack.adapters.aws.environment import services_from_environment
 from calsnack.adapters.aws.mailer import SesMailer
 from calsnack.adapters.aws.queue import BATCH_BYTES, QueueSendError, SqsQueue, batches
 from calsnack.adapters.aws.retry import ATTEMPTS
-from calsnack.adapters.aws.store import ATTENDEE_SHARDS, DynamoStore, attendee_pk
-from calsnack.domain.model import ApiKey, BatchStatus, Delivery, Method, PartStat, RowError
+from calsnack.adapters.aws.store import ATTENDEE_SHARDS, DynamoStore, attendee_pk, event_item, event_pk
+from calsnack.domain.model import ApiKey, BatchStatus, Delivery, Method, PartStat, RowError, event_key_prefix
 from calsnack.ports import OutgoingMail, QueueMessage, QueueName, Rejected, Throttled
 
 from tests.contract.adapter_sets import REGION, TABLE
@@ -150,14 +150,27 @@ def test_one_events_attendees_spread_over_every_shard(aws_world):
     assert not any(name.startswith("gsi") for i in items for name in i)
 
 
-def test_event_items_carry_both_index_keys(aws_world):
+def test_event_items_live_under_their_domain_and_carry_no_index_keys(aws_world):
     event = aws_world.store.put_event(make_event("Ada@Corp.Example", "e-1"))
-    item = aws_world.dynamodb.get_item(
-        TableName=TABLE, Key={"pk": {"S": f"EVT#{event.key}"}, "sk": {"S": "EVENT"}}
-    )["Item"]
-    assert (item["gsi1pk"]["S"], item["gsi1sk"]["S"]) == ("ORG#ada@corp.example", "e-1")
-    assert (item["gsi2pk"]["S"], item["gsi2sk"]["S"]) == ("DOM#corp.example", "e-1#ada@corp.example")
+    pk = f"EVTS#{event_key_prefix('corp.example')}#{event.key[8]}"
+    item = aws_world.dynamodb.get_item(TableName=TABLE, Key={"pk": {"S": pk}, "sk": {"S": event.key}})["Item"]
+    assert event.key.startswith(event_key_prefix("corp.example", "e-1"))
+    # An event costs its own write units only: no index is written per event of a batch.
+    assert not any(name.startswith("gsi") for name in item)
     assert item["start"]["S"] == "2031-06-01T18:00:00-05:00"
+
+
+def test_a_domain_whose_digest_prefix_collides_is_not_mixed_in(aws_world):
+    """Eight hex digits of a domain's digest can collide; the organizer's domain decides."""
+    domain = f"{unique('d')}.example"
+    ours = aws_world.store.put_event(make_event(f"ann@{domain}", "shared-id"))
+    stranger = make_event("eve@elsewhere.example", "shared-id")
+    item = event_item(stranger)
+    # The stranger's event stored where one of `domain`'s events with this id would be.
+    item["pk"], item["sk"] = {"S": event_pk(ours.key)}, {"S": ours.key[:24] + "ffffffff"}
+    aws_world.dynamodb.put_item(TableName=TABLE, Item=item)
+    assert aws_world.store.find_by_event_id(domain, "shared-id") == [ours]
+    assert aws_world.store.events_by_domain(domain) == [ours]
 
 
 def test_markers_expire_and_state_does_not(aws_world):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from calsnack.domain.model import EventStatus, Source
+from calsnack.domain.model import EventStatus, Source, event_key
 from calsnack.ports import Conflict
 
 from tests.contract.builders import make_event, unique
@@ -11,6 +11,8 @@ from tests.contract.builders import make_event, unique
 
 def test_missing_event_is_none(store):
     assert store.get_event(unique("nokey")) is None
+    assert store.get_event(event_key(f"ada@{unique()}.example", "never-created")) is None
+    assert store.get_event("") is None
 
 
 def test_put_event_round_trips_every_field(store):

@@ -7,10 +7,17 @@ import io
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+from calsnack.adapters.embedded.queue import Received
 from calsnack.domain.model import event_key
+from calsnack.ports import QueueName
+from calsnack.serve.lambda_events import LambdaContext, sqs_event
 from calsnack.usecases.answer_rsvp import ButtonAnswer, answer_rsvp
 from calsnack.usecases.build_report import report_event
 
+from lambdas.command_worker.handler import lambda_handler
+from tests.contract.adapter_sets import MAIL_DOMAIN
 from tests.integration.conftest import World
 from tests.mailfactory import batch_mail
 
@@ -104,3 +111,108 @@ def test_unusable_file_gets_one_clear_reply(world: World) -> None:
     )
     [reply] = world.mails_to(SENDER)
     assert "CSV" in reply.get_body(("plain",)).get_content()
+
+
+def test_every_refusal_when_applying_rows(world: World) -> None:
+    """Each reason a well-formed row can still be refused, with the good rows around it applied."""
+    run = uuid.uuid4().hex[:8]
+    day = future()
+    create = f"{day},09:00,10:00,UTC,Webinar,,,"
+    rows = [
+        HEADER,
+        f"CREATE,dup-{run},olga@example.test,{create},d1@client.test",  # 2
+        f"CREATE,dup-{run},olga@example.test,{create},d2@client.test",  # 3: exists
+        f"CREATE,shared-{run},olga@example.test,{create},",  # 4
+        f"CREATE,shared-{run},pete@example.test,{create},",  # 5: another organizer may
+        f"UPDATE,shared-{run},,,10:30,,,,,,,",  # 6: ambiguous
+        f"UPDATE,nothing-{run},,,10:30,,,,,,,",  # 7: unknown
+        f"CREATE,gone-{run},olga@example.test,{create},",  # 8
+        f"CANCEL,gone-{run},,,,,,,,,,",  # 9
+        f"CANCEL,gone-{run},,,,,,,,,,",  # 10: cancelled before
+        f"UPDATE,gone-{run},,,,,,New title,,,,",  # 11: cancelled
+        f"INVITE,gone-{run},,,,,,,,,,late@client.test",  # 12: cancelled
+        f"CREATE,loop-{run},olga@example.test,{create},snack@{MAIL_DOMAIN}",  # 13: our own address
+    ]
+    world.deliver("batch", batch_mail(SENDER, "\n".join(rows) + "\n"), sender=SENDER)
+    world.pump()
+    [result] = world.mails_to(SENDER)
+    assert "5 applied" in result["Subject"] and "7 refused" in result["Subject"], result["Subject"]
+    refused = {int(r[0]): (r[1], r[2]) for r in refused_rows(result)[1:]}
+    assert refused == {
+        3: ("event_id", "an event with this event_id already exists; use UPDATE to change it"),
+        6: ("event_id", "several organizers of your domain use this event_id; it is ambiguous"),
+        7: ("event_id", "no event with this event_id was created from your domain"),
+        10: ("event_id", "the event is already cancelled"),
+        11: ("event_id", "the event is cancelled"),
+        12: ("event_id", "the event is cancelled"),
+        13: ("attendees", f"snack@{MAIL_DOMAIN} is an address of this service and cannot be invited"),
+    }
+    assert len(world.mails_to("d1@client.test")) == 1
+    assert world.mails_to("d2@client.test") == world.mails_to("late@client.test") == []
+    assert [e.organizer for e in world.services.store.find_by_event_id("example.test", f"shared-{run}")] == [
+        "olga@example.test",
+        "pete@example.test",
+    ]
+
+
+def test_a_chunk_applied_twice_has_one_effect(world: World) -> None:
+    """SQS may deliver a chunk again after it was applied: no second event revision or invitation."""
+    run = uuid.uuid4().hex[:8]
+    rows = [
+        HEADER,
+        f"CREATE,twice-{run},olga@example.test,{future()},09:00,10:00,UTC,Webinar,,,,t1@client.test",
+        f"UPDATE,twice-{run},,,11:00,12:00,,,,,,",
+        f"INVITE,twice-{run},,,,,,,,,,t2@client.test",
+    ]
+    world.deliver("batch", batch_mail(SENDER, "\n".join(rows) + "\n"), sender=SENDER)
+    [chunk] = world.adapters.drain(QueueName.COMMANDS)
+    for attempt in ("1", "2"):
+        event = sqs_event(
+            "commands", [Received(attempt, attempt, chunk.body, chunk.group, 1, 0.0)], fifo=True
+        )
+        assert lambda_handler(event, LambdaContext("commands"))["batchItemFailures"] == []
+    world.pump()
+    stored = world.services.store.get_event(event_key("olga@example.test", f"twice-{run}"))
+    assert stored is not None and stored.sequence == 1 and stored.start.hour == 11
+    assert len(world.mails_to("t1@client.test")) == 1
+    assert len(world.mails_to("t2@client.test")) == 1
+    [result] = world.mails_to(SENDER)
+    assert "3 applied" in result["Subject"] and "0 refused" in result["Subject"], result["Subject"]
+
+
+def test_a_worker_dying_before_the_fan_out_loses_no_update(world: World, monkeypatch) -> None:
+    """The UPDATE is stored, then the worker dies: the chunk's next delivery still sends it."""
+    from calsnack.usecases import apply_command_rows
+
+    run = uuid.uuid4().hex[:8]
+    create = (
+        f"{HEADER}\nCREATE,late-{run},olga@example.test,{future()},09:00,10:00,UTC,Review,,,,y1@client.test\n"
+    )
+    world.deliver("batch", batch_mail(SENDER, create), sender=SENDER)
+    world.pump()
+    answer_rsvp(
+        world.services, event_key("olga@example.test", f"late-{run}"), ButtonAnswer.YES, "y1@client.test"
+    )
+    world.pump()
+    world.deliver("batch", batch_mail(SENDER, f"{HEADER}\nUPDATE,late-{run},,,11:00,,,,,,,\n"), sender=SENDER)
+    [chunk] = world.adapters.drain(QueueName.COMMANDS)
+
+    def die(*_: object, **__: object) -> None:
+        raise RuntimeError("worker killed")
+
+    event = sqs_event("commands", [Received("1", "1", chunk.body, chunk.group, 1, 0.0)], fifo=True)
+    with monkeypatch.context() as patched:
+        patched.setattr(apply_command_rows, "enqueue_fan_out", die)
+        with pytest.raises(BatchProcessingError, match="worker killed"):
+            lambda_handler(event, LambdaContext("commands"))
+    assert lambda_handler(event, LambdaContext("commands"))["batchItemFailures"] == []
+    world.pump()
+    print(
+        "MAILS",
+        [m["Subject"] for m in world.mails_to("y1@client.test")],
+        world.services.store.get_event(event_key("olga@example.test", f"late-{run}")),
+    )
+    _invitation, update = world.mails_to("y1@client.test")
+    assert "SEQUENCE:1" in next(
+        p.get_content() for p in update.walk() if p.get_content_type() == "text/calendar"
+    )

@@ -21,7 +21,8 @@ from calsnack.usecases.export_changes import AttendeeChanged, Change, EventChang
 if TYPE_CHECKING:
     from calsnack.adapters.aws.store import Item
 
-#: `EVT#<event key>#A<shard>`: one of the 32 partitions an event's attendees are spread over.
+#: `EVT#<event key>#A<shard>`: one of the 32 partitions an event's attendees are spread over
+#: (event items live under `EVTS#…`).
 _ATTENDEE_PK = re.compile(r"EVT#(?P<key>[^#]+)#A\d{2}")
 
 
@@ -45,13 +46,13 @@ def change_of(record: DynamoDBRecord) -> Change:
     if record.event_name is DynamoDBRecordEventName.REMOVE:
         return Unexported(position)  # only TTL'd markers are ever deleted
     keys = stream["Keys"]
-    pk, sk = keys["pk"]["S"], keys["sk"]["S"]
+    pk = keys["pk"]["S"]
     new = _image(stream, "NewImage")
     old = _image(stream, "OldImage")
     at = datetime.fromtimestamp(float(stream["ApproximateCreationDateTime"]), UTC)
     if new is None:
         return Unexported(position)
-    if sk == "EVENT" and pk.startswith("EVT#"):
+    if pk.startswith("EVTS#"):
         return EventChanged(
             position=position,
             at=at,

@@ -61,10 +61,25 @@ def domain_of(address: str) -> str:
     return address.rpartition("@")[2].lower()
 
 
+def _digest(text: str, digits: int) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:digits]
+
+
+def event_key_prefix(domain: str, event_id: str | None = None) -> str:
+    """The leading digits shared by every key of the domain's events (or of one event id in it)."""
+    prefix = _digest(domain.strip().lower(), 8)
+    return prefix if event_id is None else prefix + _digest(event_id, 16)
+
+
 def event_key(organizer: str, event_id: str) -> str:
-    """The stable internal key of an event: the same organizer and event id always meet again."""
-    digest = hashlib.sha256(f"{normalize_address(organizer)}\n{event_id}".encode()).hexdigest()
-    return digest[:32]
+    """The stable internal key of an event: the same organizer and event id always meet again.
+
+    32 hex digits in three parts: the organizer's domain (8), the event id (16), the organizer
+    (8). A store can then lay out a domain's events under the key's prefixes and find a CSV
+    row's event id among the domain's events by prefix, with no index to write or to lag.
+    """
+    organizer = normalize_address(organizer)
+    return event_key_prefix(domain_of(organizer), event_id) + _digest(organizer, 8)
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,46 +70,43 @@ def _create(services: Services, row: CommandRow, result: ChunkResult) -> None:
     f = row.fields
     assert f.date and f.start_time and f.end_time and f.timezone and f.subject is not None
     key = event_key(row.organizer, row.event_id)
-    existing = services.store.get_event(key)
-    if existing is not None:
+    start, end = _times(f.date, f.start_time, f.end_time, f.timezone)
+    now = services.clock()
+    new = Event(
+        key=key,
+        organizer=row.organizer,
+        event_id=row.event_id,
+        uid=f"{key}@{services.settings.domain}",
+        source=Source.CSV,
+        organizer_name="",
+        summary=f.subject,
+        start=start,
+        end=end,
+        timezone=f.timezone,
+        all_day=False,
+        calendar=_calendar(
+            start, end, f.timezone, f.subject, f.location or "", f.description or "", f.meeting_url or ""
+        ),
+        location=f.location or "",
+        description=f.description or "",
+        meeting_url=f.meeting_url or "",
+        applied_row=row.marker,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        stored = services.store.put_event(new)
+    except Conflict:
+        # Nearly every CREATE row makes a new event: write first, read only when the key is taken.
+        existing = services.store.get_event(key)
+        if existing is None:
+            raise
         if not _already_applied(existing, row):
             raise RowRefused(
                 "event_id", "an event with this event_id already exists; use UPDATE to change it"
-            )
-    else:
-        start, end = _times(f.date, f.start_time, f.end_time, f.timezone)
-        now = services.clock()
-        existing = services.store.put_event(
-            Event(
-                key=key,
-                organizer=row.organizer,
-                event_id=row.event_id,
-                uid=f"{key}@{services.settings.domain}",
-                source=Source.CSV,
-                organizer_name="",
-                summary=f.subject,
-                start=start,
-                end=end,
-                timezone=f.timezone,
-                all_day=False,
-                calendar=_calendar(
-                    start,
-                    end,
-                    f.timezone,
-                    f.subject,
-                    f.location or "",
-                    f.description or "",
-                    f.meeting_url or "",
-                ),
-                location=f.location or "",
-                description=f.description or "",
-                meeting_url=f.meeting_url or "",
-                applied_row=row.marker,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-    result.deliveries.extend(Delivery(key, a, existing.sequence, Method.REQUEST) for a in row.attendees)
+            ) from None
+        stored = existing
+    result.deliveries.extend(Delivery(key, a, stored.sequence, Method.REQUEST) for a in row.attendees)
 
 
 def _find(services: Services, sender_domain: str, row: CommandRow) -> Event:
@@ -134,9 +131,20 @@ def _updated(event: Event, f: EventFields, zone: str) -> tuple[datetime, datetim
     return begin, finish
 
 
+def _fan_out_again(event: Event, result: ChunkResult) -> None:
+    """A row seen again was stored, but its worker may have died before queuing the fan-out.
+
+    So the fan-out is queued again, for the event as it is now: the sender skips everyone
+    who already has this revision (or the cancellation).
+    """
+    method = Method.CANCEL if event.cancelled else Method.REQUEST
+    result.fan_outs.append((event.key, event.sequence, method))
+
+
 def _update(services: Services, sender_domain: str, row: CommandRow, result: ChunkResult) -> None:
     event = _find(services, sender_domain, row)
     if _already_applied(event, row):
+        _fan_out_again(event, result)
         return
     if event.cancelled:
         raise RowRefused("event_id", "the event is cancelled")
@@ -179,6 +187,7 @@ def _update(services: Services, sender_domain: str, row: CommandRow, result: Chu
 def _cancel(services: Services, sender_domain: str, row: CommandRow, result: ChunkResult) -> None:
     event = _find(services, sender_domain, row)
     if _already_applied(event, row):
+        _fan_out_again(event, result)
         return
     if event.cancelled:
         raise RowRefused("event_id", "the event is already cancelled")

@@ -13,6 +13,7 @@ import heapq
 import itertools
 import json
 import math
+import re
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -38,6 +39,8 @@ from calsnack.domain.model import (
     PartStat,
     RowError,
     Source,
+    domain_of,
+    event_key_prefix,
     normalize_address,
 )
 from calsnack.ports import Conflict
@@ -74,6 +77,8 @@ _RETRYABLE_CANCELLATIONS = frozenset(
 
 
 _COUNTED = tuple(f.name for f in fields(Counts))
+_HEX = "0123456789abcdef"
+_EVENT_KEY = re.compile(r"[0-9a-f]{32}")
 
 
 def shard_of(text: str, shards: int) -> int:
@@ -89,8 +94,18 @@ def attendee_pk(event_key: str, shard: int) -> str:
     return f"EVT#{event_key}#A{shard:02d}"
 
 
-def _event_pk(key: str) -> str:
-    return f"EVT#{key}"
+#: Partition keys one sending domain's events are spread over, chosen by a digit of the
+#: event-id part of the key: a CSV of a million new events writes ~16 keys in parallel.
+EVENT_SHARDS = 16
+
+
+def _events_pk(domain_prefix: str, shard: str) -> str:
+    return f"EVTS#{domain_prefix}#{shard}"
+
+
+def event_pk(key: str) -> str:
+    """The partition of the event with this key (`domain.model.event_key`'s layout)."""
+    return _events_pk(key[:8], key[8])
 
 
 def _api_key_pk(key_hash: str) -> str:
@@ -169,15 +184,12 @@ def _expires() -> AttributeValueTypeDef:
 
 
 def event_item(event: Event) -> Item:
-    """Every field as its own attribute (readable in the console and in stream images)."""
-    organizer = normalize_address(event.organizer)
-    item: Item = {
-        **_key(_event_pk(event.key), "EVENT"),
-        "gsi1pk": _s(f"ORG#{organizer}"),
-        "gsi1sk": _s(event.event_id),
-        "gsi2pk": _s(f"DOM#{event.organizer_domain}"),
-        "gsi2sk": _s(f"{event.event_id}#{organizer}"),
-    }
+    """Every field as its own attribute (readable in the console and in stream images).
+
+    No index keys: the item's own key serves every lookup (see `event_pk`), so a revision
+    costs its own write units and nothing more.
+    """
+    item: Item = _key(event_pk(event.key), event.key)
     for f in fields(Event):
         value = getattr(event, f.name)
         if value is None:
@@ -249,9 +261,12 @@ def event_from_item(item: Item) -> Event:
     )
 
 
-def _sorted_events(items: Iterable[Item]) -> list[Event]:
+def _of_domain(items: Iterable[Item], domain: str) -> list[Event]:
+    """The domain's events in report order; a domain whose digest prefix collides is skipped."""
+    events = (event_from_item(i) for i in items)
     return sorted(
-        (event_from_item(i) for i in items), key=lambda e: (normalize_address(e.organizer), e.event_id)
+        (e for e in events if e.organizer_domain == domain),
+        key=lambda e: (normalize_address(e.organizer), e.event_id),
     )
 
 
@@ -381,79 +396,91 @@ class DynamoStore:
 
     # -- events ------------------------------------------------------------------------------
     def get_event(self, key: str) -> Event | None:
+        if not _EVENT_KEY.fullmatch(key):  # from a URL, say: no event can have it
+            return None
         item = self.client.get_item(
-            TableName=self.table, Key=_key(_event_pk(key), "EVENT"), ConsistentRead=True
+            TableName=self.table, Key=_key(event_pk(key), key), ConsistentRead=True
         ).get("Item")
         return event_from_item(item) if item else None
 
     def put_event(self, event: Event) -> Event:
         stored = event.revised(version=event.version + 1)
-        try:
-            if event.version == 0:
-                self._put_lookup(stored)
-                self.client.put_item(
-                    TableName=self.table,
-                    Item=event_item(stored),
-                    ConditionExpression="attribute_not_exists(pk)",
+        item = event_item(stored)
+        if event.version == 0:
+            applied = _applied(
+                lambda: self.client.put_item(
+                    TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)"
                 )
-            else:
-                self.client.put_item(
+            )
+        else:
+            applied = _applied(
+                lambda: self.client.put_item(
                     TableName=self.table,
-                    Item=event_item(stored),
+                    Item=item,
                     ConditionExpression="version = :v",
                     ExpressionAttributeValues={":v": _n(event.version)},
                 )
-        except ClientError as exc:
-            if _code(exc) == _CONDITION_FAILED:
-                raise Conflict(f"event {event.key} changed since version {event.version}") from exc
-            raise
+            )
+        if not applied:
+            raise Conflict(f"event {event.key} changed since version {event.version}")
         return stored
 
-    def _put_lookup(self, event: Event) -> None:
-        """The (domain, event id) → key item `find_by_event_id` reads with a consistent query.
-
-        A GSI would lag: a CSV's UPDATE row may follow its CREATE row by milliseconds. The
-        lookup is written before the event, so a visible event always has one; a lookup
-        whose event write then lost a race points at that event anyway.
-        """
-        self.client.put_item(
-            TableName=self.table,
-            Item={
-                **_key(f"DOM#{event.organizer_domain}#EID#{event.event_id}", event.key),
-                "organizer": _s(normalize_address(event.organizer)),
-            },
-        )
-
     def events_by_organizer(self, organizer: str) -> list[Event]:
-        keys = self._index_keys("gsi1", "gsi1pk", f"ORG#{normalize_address(organizer)}")
-        return _sorted_events(self._get_items(keys))
+        """The organizer's domain's events, read consistently and kept if theirs.
+
+        It reads the whole domain: reports by organizer are rare, and an index that served
+        them would cost a write unit on every event of every batch.
+        """
+        organizer = normalize_address(organizer)
+        events = self.events_by_domain(domain_of(organizer))
+        return [e for e in events if normalize_address(e.organizer) == organizer]
 
     def events_by_domain(self, domain: str) -> list[Event]:
-        keys = self._index_keys("gsi2", "gsi2pk", f"DOM#{domain.lower()}")
-        return _sorted_events(self._get_items(keys))
+        domain = domain.strip().lower()
+        prefix = event_key_prefix(domain)
+        shards = self._pool.map(
+            lambda shard: self._query_all(
+                {
+                    "TableName": self.table,
+                    "KeyConditionExpression": "pk = :pk",
+                    "ExpressionAttributeValues": {":pk": _s(_events_pk(prefix, shard))},
+                    "ConsistentRead": True,
+                }
+            ),
+            _HEX[:EVENT_SHARDS],
+        )
+        return _of_domain(itertools.chain.from_iterable(shards), domain)
 
     def find_by_event_id(self, domain: str, event_id: str) -> list[Event]:
-        lookups = self._query_all(
+        """One consistent query: the keys of one event id in a domain share a prefix.
+
+        Consistent, because a CSV's UPDATE row may follow its CREATE row by milliseconds.
+        """
+        domain = domain.strip().lower()
+        prefix = event_key_prefix(domain, event_id)
+        items = self._query_all(
             {
                 "TableName": self.table,
-                "KeyConditionExpression": "pk = :pk",
-                "ExpressionAttributeValues": {":pk": _s(f"DOM#{domain.lower()}#EID#{event_id}")},
+                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+                "ExpressionAttributeValues": {
+                    ":pk": _s(event_pk(prefix)),
+                    ":prefix": _s(prefix),
+                },
                 "ConsistentRead": True,
             }
         )
-        keys = [_key(_event_pk(_str(i, "sk")), "EVENT") for i in lookups]
-        return _sorted_events(self._get_items(keys))
+        return [e for e in _of_domain(items, domain) if e.event_id == event_id]
 
     def all_events(self) -> Iterator[Event]:
-        """A paginated Scan of the whole table, keeping the `sk = EVENT` items.
+        """A paginated Scan of the whole table, keeping the event items.
 
         Export-only: it reads (and pays for) every item, attendees included, so no request
         path may call it. Eventually consistent reads halve that cost; an export is a snapshot.
         """
         request: ScanInputTypeDef = {
             "TableName": self.table,
-            "FilterExpression": "sk = :event",
-            "ExpressionAttributeValues": {":event": _s("EVENT")},
+            "FilterExpression": "begins_with(pk, :events)",
+            "ExpressionAttributeValues": {":events": _s("EVTS#")},
         }
         while True:
             response = self.client.scan(**request)
