@@ -15,6 +15,14 @@ def test_missing_event_is_none(store):
     assert store.get_event("") is None
 
 
+def test_get_events_finds_the_existing_ones_by_key(store):
+    domain = f"{unique()}.example"
+    stored = [store.put_event(make_event(f"ada@{domain}", f"ev-{n}")) for n in range(3)]
+    keys = [e.key for e in stored] + [event_key(f"ada@{domain}", "never"), "not-a-key", stored[0].key]
+    assert store.get_events(keys) == {e.key: e for e in stored}
+    assert store.get_events([]) == {}
+
+
 def test_put_event_round_trips_every_field(store):
     event = make_event(f"ada@{unique()}.example", unique("ev-"), status=EventStatus.CANCELLED)
     stored = store.put_event(event)

@@ -40,6 +40,10 @@ class Rejected(Exception):
 class EventStore(Protocol):
     def get_event(self, key: str) -> Event | None: ...
 
+    def get_events(self, keys: Iterable[str]) -> dict[str, Event]:
+        """The events with these keys that exist, by key: one round trip for a send message's events."""
+        ...
+
     def put_event(self, event: Event) -> Event:
         """Write if the stored version equals `event.version` (0: must not exist yet).
 

@@ -99,6 +99,20 @@ class Sender:
                 return True
         raise AssertionError("unreachable")
 
+    def _suppressed(
+        self, events: dict[str, Event], by_event: dict[str, list[Delivery]]
+    ) -> set[tuple[str, str]]:
+        """(sending domain, address) pairs never to mail again: hard bounces, complaints and
+        one-click unsubscribes. One lookup per sending domain, not per event."""
+        by_domain: dict[str, set[str]] = defaultdict(set)
+        for key, event in events.items():
+            by_domain[event.organizer_domain].update(d.email for d in by_event[key])
+        return {
+            (domain, email)
+            for domain, emails in by_domain.items()
+            for email in self.services.store.suppressed(emails, domain)
+        }
+
     def send(self, work: SendDeliveries) -> tuple[int, int]:
         """Send what is still due; returns (satisfied, failed) for this message's share of the work.
 
@@ -110,18 +124,14 @@ class Sender:
         for d in work.deliveries:
             by_event[d.event_key].append(d)
         ordered = [d for group in by_event.values() for d in group]
+        events = store.get_events(by_event)
+        blocked = self._suppressed(events, by_event)
         satisfied = failed = done = 0
         sent: list[Delivery] = []
         try:
             for key, deliveries in by_event.items():
-                event = store.get_event(key)
+                event = events.get(key)
                 known = store.get_attendees(key, (d.email for d in deliveries))
-                # Hard bounces, complaints and one-click unsubscribes are never mailed again.
-                blocked = (
-                    store.suppressed((d.email for d in deliveries), event.organizer_domain)
-                    if event
-                    else set()
-                )
                 for d in deliveries:
                     attendee = known.get(d.email)
                     due = event is not None and self._due(
@@ -130,7 +140,7 @@ class Sender:
                         attendee.invited_sequence if attendee else None,
                         attendee.cancel_sent if attendee else False,
                     )
-                    if d.email in blocked:
+                    if event is not None and (event.organizer_domain, d.email) in blocked:
                         failed += 1
                     elif not due or event is None:
                         satisfied += 1

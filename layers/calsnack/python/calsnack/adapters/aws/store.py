@@ -403,6 +403,11 @@ class DynamoStore:
         ).get("Item")
         return event_from_item(item) if item else None
 
+    def get_events(self, keys: Iterable[str]) -> dict[str, Event]:
+        wanted = sorted({k for k in keys if _EVENT_KEY.fullmatch(k)})
+        items = self._get_items([_key(event_pk(k), k) for k in wanted])
+        return {e.key: e for e in map(event_from_item, items)}
+
     def put_event(self, event: Event) -> Event:
         stored = event.revised(version=event.version + 1)
         item = event_item(stored)

@@ -181,6 +181,19 @@ class SqliteStore:
         )
         return event_from_json(row["data"], row["version"]) if row else None
 
+    def get_events(self, keys: Iterable[str]) -> dict[str, Event]:
+        wanted = sorted(set(keys))
+        found: dict[str, Event] = {}
+        conn = self.db.connection()
+        for i in range(0, len(wanted), _IN_CHUNK):
+            part = wanted[i : i + _IN_CHUNK]
+            rows = conn.execute(
+                f"SELECT key, data, version FROM events WHERE key IN ({','.join('?' * len(part))})",  # noqa: S608
+                part,
+            )
+            found.update((r["key"], event_from_json(r["data"], r["version"])) for r in rows)
+        return found
+
     def put_event(self, event: Event) -> Event:
         stored = event.revised(version=event.version + 1)
         data = event_to_json(stored)
