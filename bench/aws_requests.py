@@ -3,7 +3,9 @@
 Every botocore call the adapters make is counted while a CSV batch goes through the real
 Lambda handlers (inbound mail → command worker → sender) against moto. Write units are
 estimated from item sizes as DynamoDB bills them: one unit per started KiB written, twice
-that inside a transaction. Two shapes are measured: the reminder market (one event per
+that inside a transaction, plus a unit per index a put writes. SQS requests are counted as
+SQS bills them: each started 64 KiB of a request's payload is one request. Two shapes are
+measured: the reminder market (one event per
 row, one attendee each) and the webinar (one event, every attendee through INVITE rows).
 """
 
@@ -21,6 +23,9 @@ from typing import Any
 #: on-demand per million write / read request units; Lambda per GB-second (arm64).
 PRICES = {"ses_per_1000": 0.10, "sqs_per_million": 0.50, "ddb_write_per_million": 0.625,
           "ddb_read_per_million": 0.125}  # fmt: skip
+
+#: The payload size SQS bills as one request.
+SQS_CHUNK = 64 * 1024
 
 SENDER = "ops@example.test"
 HEADER = "command,event_id,organizer,date,start_time,end_time,timezone,subject,attendees"
@@ -64,13 +69,24 @@ class Meter:
         self.calls: Counter[str] = Counter()
         self.updated_keys: list[tuple[str, dict[str, Any], int]] = []
         self.write_units = 0.0
+        #: SQS bills each started 64 KiB of a request's payload as one request.
+        self.sqs_billed = 0
 
     def attach(self, client: Any) -> None:
         client.meta.events.register("before-parameter-build", self._before)
+        client.meta.events.register("after-call.sqs.ReceiveMessage", self._received)
+
+    def _received(self, parsed: dict[str, Any], **_: Any) -> None:
+        payload = sum(len(m["Body"].encode()) for m in parsed.get("Messages", []))
+        self.sqs_billed += max(1, math.ceil(payload / SQS_CHUNK)) - 1  # the call itself counted before
 
     def _before(self, model: Any, params: dict[str, Any], **_: Any) -> None:
         service = model.service_model.service_name
         self.calls[f"{service}:{model.name}"] += 1
+        if service == "sqs":
+            bodies = [e["MessageBody"] for e in params.get("Entries", []) if "MessageBody" in e]
+            bodies += [params["MessageBody"]] if "MessageBody" in params else []
+            self.sqs_billed += max(1, math.ceil(sum(len(b.encode()) for b in bodies) / SQS_CHUNK))
         if service != "dynamodb":
             return
         if model.name == "PutItem":
@@ -159,7 +175,7 @@ def run_shape(shape: str, invitations: int) -> dict[str, Any]:
     by_service: Counter[str] = Counter()
     for name, count in meter.calls.items():
         by_service[name.split(":")[0]] += count
-    sqs = by_service["sqs"] * scale
+    sqs = meter.sqs_billed * scale
     ses = by_service["sesv2"] * scale
     ddb_writes = meter.write_units * scale
     ddb_reads = sum(c for n, c in meter.calls.items() if n.startswith("dynamodb:") and
@@ -171,6 +187,7 @@ def run_shape(shape: str, invitations: int) -> dict[str, Any]:
         "measured_invitations": invitations,
         "per_million": {
             "sqs_requests": round(sqs),
+            "sqs_api_calls": round(by_service["sqs"] * scale),
             "ses_requests": round(ses),
             "dynamodb_write_units": round(ddb_writes),
             "dynamodb_read_requests": round(ddb_reads),

@@ -1,4 +1,5 @@
-"""SQS FIFO batch of packed CSV rows → apply_command_rows, stopping at the first failure to keep order."""
+"""SQS FIFO batch of packed CSV rows → apply_rows per record (stopping at the first failure to
+keep order), then one `settle` for the records applied, so their sends share queue requests."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from calsnack.bootstrap import services
 from calsnack.messages import ApplyRows, decode
-from calsnack.usecases.apply_command_rows import apply_command_rows
+from calsnack.usecases.apply_command_rows import ChunkResult, apply_rows, settle
 
 logger = Logger()
 tracer = Tracer()
@@ -19,20 +20,24 @@ metrics = Metrics()
 processor = SqsFifoPartialProcessor()
 
 
-@tracer.capture_method
-def record_handler(record: SQSRecord) -> None:
-    message = decode(record.body)
-    if not isinstance(message, ApplyRows):
-        raise ValueError(f"the commands queue got a {type(message).__name__}")
-    result = apply_command_rows(services(), message)
-    metrics.add_metric(name="RowsApplied", unit="Count", value=result.applied)
-    metrics.add_metric(name="RowsRefused", unit="Count", value=len(result.refused))
-
-
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(
+    applied: list[tuple[ApplyRows, ChunkResult]] = []
+
+    def record_handler(record: SQSRecord) -> None:
+        message = decode(record.body)
+        if not isinstance(message, ApplyRows):
+            raise ValueError(f"the commands queue got a {type(message).__name__}")
+        applied.append((message, apply_rows(services(), message)))
+
+    response = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )
+    # If this fails the invocation fails: every record comes back, and re-applies as a no-op.
+    settle(services(), applied)
+    for _, result in applied:
+        metrics.add_metric(name="RowsApplied", unit="Count", value=result.applied)
+        metrics.add_metric(name="RowsRefused", unit="Count", value=len(result.refused))
+    return response

@@ -8,7 +8,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from calsnack.adapters.embedded.queue import Received
 from calsnack.domain.model import event_key
 from calsnack.ports import QueueName
@@ -202,8 +201,8 @@ def test_a_worker_dying_before_the_fan_out_loses_no_update(world: World, monkeyp
 
     event = sqs_event("commands", [Received("1", "1", chunk.body, chunk.group, 1, 0.0)], fifo=True)
     with monkeypatch.context() as patched:
-        patched.setattr(apply_command_rows, "enqueue_fan_out", die)
-        with pytest.raises(BatchProcessingError, match="worker killed"):
+        patched.setattr(apply_command_rows, "fan_out_message", die)
+        with pytest.raises(RuntimeError, match="worker killed"):
             lambda_handler(event, LambdaContext("commands"))
     assert lambda_handler(event, LambdaContext("commands"))["batchItemFailures"] == []
     world.pump()
@@ -216,3 +215,28 @@ def test_a_worker_dying_before_the_fan_out_loses_no_update(world: World, monkeyp
     assert "SEQUENCE:1" in next(
         p.get_content() for p in update.walk() if p.get_content_type() == "text/calendar"
     )
+
+
+def test_one_invocation_queues_the_sends_of_all_its_chunks_together(world: World, monkeypatch) -> None:
+    """Ten chunks in one worker invocation: their invitations go out in one queue call."""
+    run = uuid.uuid4().hex[:8]
+    rows = [
+        f"CREATE,{run}-{i},olga@example.test,{future()},09:00,09:30,UTC,Oil change,,,,c{i}-{run}@client.test"
+        for i in range(400)
+    ]
+    world.deliver("batch", batch_mail(SENDER, "\n".join([HEADER, *rows]) + "\n"), sender=SENDER)
+    chunks = world.adapters.drain(QueueName.COMMANDS)[:10]
+    assert len(chunks) == 10
+    calls: list[tuple[QueueName, int]] = []
+    send = world.services.queue.send
+
+    def counted(queue: QueueName, messages: list) -> None:
+        calls.append((queue, len(messages)))
+        send(queue, messages)
+
+    monkeypatch.setattr(world.services.queue, "send", counted)
+    records = [Received(str(n), str(n), c.body, c.group, 1, 0.0) for n, c in enumerate(chunks)]
+    assert lambda_handler(sqs_event("commands", records, fifo=True), LambdaContext("commands")) == {
+        "batchItemFailures": []
+    }
+    assert calls == [(QueueName.SENDS, 10)]

@@ -6,7 +6,7 @@ chunk re-applies nothing; the chunk's outcome is credited to its batch exactly o
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -16,8 +16,8 @@ from calsnack.domain.commands import CommandName, CommandRow, EventFields
 from calsnack.domain.model import Delivery, Event, EventStatus, Method, RowError, Source, domain_of, event_key
 from calsnack.ical.write import event_calendar
 from calsnack.messages import ApplyRows
-from calsnack.ports import Conflict
-from calsnack.usecases.enqueue import enqueue_deliveries, enqueue_fan_out
+from calsnack.ports import Conflict, QueueMessage, QueueName
+from calsnack.usecases.enqueue import delivery_messages, fan_out_message
 from calsnack.usecases.finish_batch import finish_batch
 
 
@@ -241,20 +241,43 @@ def apply_row(services: Services, sender_domain: str, row: CommandRow, result: C
         return
 
 
-def apply_command_rows(services: Services, chunk: ApplyRows) -> ChunkResult:
+def apply_rows(services: Services, chunk: ApplyRows) -> ChunkResult:
+    """Apply a chunk's rows in order. What they send is queued by `settle`."""
     sender_domain = domain_of(chunk.sender)
     result = ChunkResult()
     for row in chunk.rows:
         apply_row(services, sender_domain, row, result)
-    enqueue_deliveries(services, result.deliveries, chunk=f"rows:{chunk.chunk}", batch_id=chunk.batch_id)
-    for key, sequence, method in result.fan_outs:
-        enqueue_fan_out(services, key, sequence, method)
-    services.store.batch_progress(
-        chunk.batch_id,
-        f"rows:{chunk.chunk}",
-        applied=result.applied,
-        refused=result.refused,
-        queued=len(result.deliveries),
-    )
-    finish_batch(services, chunk.batch_id)
+    return result
+
+
+def settle(services: Services, applied: Sequence[tuple[ApplyRows, ChunkResult]]) -> None:
+    """Queue what the applied chunks send, in as few requests as the queue allows, then credit
+    each chunk's progress and mail any batch now complete.
+
+    Progress comes last: a chunk counted is a chunk whose sends are queued. A worker that dies
+    earlier has its chunks delivered again; their rows then apply as no-ops that still yield
+    their deliveries and fan-outs, so nothing is lost.
+    """
+    messages: list[QueueMessage] = []
+    for chunk, result in applied:
+        messages += delivery_messages(result.deliveries, chunk=f"rows:{chunk.chunk}", batch_id=chunk.batch_id)
+        messages += [fan_out_message(key, sequence, method) for key, sequence, method in result.fan_outs]
+    if messages:
+        services.queue.send(QueueName.SENDS, messages)
+    for chunk, result in applied:
+        services.store.batch_progress(
+            chunk.batch_id,
+            f"rows:{chunk.chunk}",
+            applied=result.applied,
+            refused=result.refused,
+            queued=len(result.deliveries),
+        )
+    for batch_id in dict.fromkeys(chunk.batch_id for chunk, _ in applied):
+        finish_batch(services, batch_id)
+
+
+def apply_command_rows(services: Services, chunk: ApplyRows) -> ChunkResult:
+    """One chunk, applied and settled."""
+    result = apply_rows(services, chunk)
+    settle(services, [(chunk, result)])
     return result

@@ -20,9 +20,20 @@ from calsnack.usecases.finish_batch import finish_batch
 
 GROUPS = 64
 ROWS_PER_MESSAGE = 100
+#: A command message's largest body: under SQS's 256 KiB a message, with room for its
+#: attributes. Rows with a thousand attendees each fill it long before 100 rows.
+MESSAGE_BYTES = 200_000
 #: Queue messages handed to the queue port per call (it packs them into SendMessageBatch calls).
 MESSAGES_PER_SEND = 50
 ERRORS_PER_RECORD = 500
+
+
+#: How much of each cell a refused oversized row echoes back.
+_CELL_ECHO = 1000
+_TOO_LARGE = (
+    f"the row is larger than one command message ({MESSAGE_BYTES // 1000} kB);"
+    " split its attendees over several INVITE rows"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,13 +68,29 @@ class BatchSplitter:
             self._record_errors()
 
     def _seal(self, group: int) -> None:
-        rows = self.buffers.pop(group)
-        chunk = f"{self.request.batch_id}:{self.chunks:06d}"
-        self.chunks += 1
-        body = encode(ApplyRows(self.request.batch_id, self.request.sender, chunk, tuple(rows)))
-        self.pending.append(QueueMessage(body=body, group=f"{self.domain}#{group}", dedup_id=chunk))
+        self._pack(group, self.buffers.pop(group))
         if len(self.pending) >= MESSAGES_PER_SEND:
             self._send()
+
+    def _pack(self, group: int, rows: list[CommandRow]) -> None:
+        """One message for the rows, or, if they are too large for one, halves in file order.
+
+        Encoding first and splitting only when needed keeps the common case to one encoding.
+        """
+        chunk = f"{self.request.batch_id}:{self.chunks:06d}"
+        body = encode(ApplyRows(self.request.batch_id, self.request.sender, chunk, tuple(rows)))
+        if len(body.encode()) > MESSAGE_BYTES:
+            if len(rows) > 1:
+                half = len(rows) // 2
+                self._pack(group, rows[:half])
+                self._pack(group, rows[half:])
+            else:
+                # Its cells shortened: the refusal itself must fit in the batch's records.
+                cells = tuple(c if len(c) <= _CELL_ECHO else c[:_CELL_ECHO] + "…" for c in rows[0].cells)
+                self.add_error(RowError(rows[0].row, "attendees", _TOO_LARGE, cells))
+            return
+        self.chunks += 1
+        self.pending.append(QueueMessage(body=body, group=f"{self.domain}#{group}", dedup_id=chunk))
 
     def _send(self) -> None:
         if self.pending:

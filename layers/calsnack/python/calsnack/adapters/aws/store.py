@@ -381,7 +381,7 @@ def _batch_status(batch_id: str, status: Item, totals: Iterable[Item], errors: l
 
 
 class DynamoStore:
-    """Implements `calsnack.ports.Store` on one table (keys pk/sk, GSIs gsi1 and gsi2, TTL `ttl`).
+    """Implements `calsnack.ports.Store` on one table (keys pk/sk, GSI gsi1, TTL `ttl`).
 
     Reads are strongly consistent wherever the base table allows: workers act on what they
     read (who is invited, whether a batch is complete), and the doubled read cost is small
