@@ -1,14 +1,24 @@
-"""The bodies of work-queue messages, and their JSON form on the wire (SQS or SQLite)."""
+"""The bodies of work-queue messages, and their JSON form on the wire (SQS or SQLite).
+
+A body over `COMPRESS_OVER` bytes travels zlib-compressed, base64-encoded behind `z:`. SQS
+bills each started 64 KiB of a request as one request, and packed CSV rows (the same
+subject, description and organizer a hundred times) shrink about eightfold.
+"""
 
 from __future__ import annotations
 
+import base64
 import json
+import zlib
 from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
 
 from calsnack.domain.commands import CommandName, CommandRow, EventFields
 from calsnack.domain.model import Delivery, Method
+
+COMPRESS_OVER = 1024
+_COMPRESSED = "z:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,13 +111,31 @@ def encode(message: Message) -> str:
             "method": message.method.value,
             "after": message.after,
         }
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    if len(text) <= COMPRESS_OVER:
+        return text
+    # Level 1: nearly the ratio of level 6 at a quarter of the time, under a microsecond a row.
+    return _COMPRESSED + base64.b64encode(zlib.compress(text.encode(), 1)).decode("ascii")
+
+
+def _json_text(text: str) -> str:
+    if text.startswith(_COMPRESSED):
+        return zlib.decompress(base64.b64decode(text[len(_COMPRESSED) :], validate=True)).decode()
+    return text
+
+
+def readable(text: str) -> str:
+    """A body as people read it (the JSON, decompressed); one that is not ours, as it is."""
+    try:
+        return _json_text(text)
+    except (ValueError, zlib.error):
+        return text
 
 
 def decode(text: str) -> Message:
     """Raises ValueError on a body this version cannot read (it then goes to the dead-letter queue)."""
     try:
-        body = json.loads(text)
+        body = json.loads(_json_text(text))
         kind = body["type"]
         if kind == "rows":
             batch_id = body["batch_id"]
@@ -137,6 +165,6 @@ def decode(text: str) -> Message:
                 method=Method(body["method"]),
                 after=body.get("after", ""),
             )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, zlib.error) as exc:  # binascii.Error is a ValueError
         raise ValueError(f"unreadable queue message: {exc}") from exc
     raise ValueError(f"unknown queue message type {kind!r}")

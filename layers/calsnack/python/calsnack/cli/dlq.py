@@ -19,12 +19,14 @@ def _embedded_queue(data_dir: Path) -> Any:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from calsnack.messages import readable
+
     queue = _embedded_queue(args.data_dir)
     for name in args.queue or QUEUES:
         letters = queue.dead_letters(name)
         print(f"{name}: {len(letters)} dead letter(s)")
         for body in letters[: args.show]:
-            print(f"  {body[:200]}")
+            print(f"  {readable(body)[:200]}")
     return 0
 
 
