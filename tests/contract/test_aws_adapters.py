@@ -160,6 +160,24 @@ def test_event_items_live_under_their_domain_and_carry_no_index_keys(aws_world):
     assert item["start"]["S"] == "2031-06-01T18:00:00-05:00"
 
 
+def test_an_organizers_events_are_chosen_by_dynamodb_not_shipped_and_dropped(aws_world, monkeypatch):
+    domain = f"{unique('d')}.example"
+    ours = [aws_world.store.put_event(make_event(f"ann@{domain}", f"a-{n}")) for n in range(3)]
+    for n in range(20):
+        aws_world.store.put_event(make_event(f"noreply@{domain}", f"reminder-{n}"))
+    returned: list[int] = []
+    query = aws_world.store.client.query
+
+    def counted(**request):
+        response = query(**request)
+        returned.append(response["Count"])
+        return response
+
+    monkeypatch.setattr(aws_world.store.client, "query", counted)
+    assert aws_world.store.events_by_organizer(f"ann@{domain}") == ours
+    assert sum(returned) == 3
+
+
 def test_a_domain_whose_digest_prefix_collides_is_not_mixed_in(aws_world):
     """Eight hex digits of a domain's digest can collide; the organizer's domain decides."""
     domain = f"{unique('d')}.example"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from calsnack.domain.model import event_key, event_key_prefix
+from calsnack.domain.model import event_key, event_key_prefix, event_key_suffix
 
 
 def test_a_key_is_32_hex_digits_and_stable() -> None:
@@ -32,3 +32,11 @@ def test_one_event_id_in_a_domain_shares_a_longer_prefix_whoever_organizes_it() 
     # The event id is compared exactly: case and a shared beginning make different events.
     assert not event_key("ada@corp.example", "Webinar").startswith(prefix)
     assert not event_key("ada@corp.example", "webinar-2").startswith(prefix)
+
+
+def test_keys_of_one_organizer_share_its_suffix() -> None:
+    suffix = event_key_suffix("Ada@Corp.example")
+    assert len(suffix) == 8
+    assert event_key("ada@corp.example", "a").endswith(suffix)
+    assert event_key("ada@corp.example", "b").endswith(suffix)
+    assert not event_key("bob@corp.example", "a").endswith(suffix)

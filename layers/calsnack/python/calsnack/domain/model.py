@@ -79,7 +79,12 @@ def event_key(organizer: str, event_id: str) -> str:
     row's event id among the domain's events by prefix, with no index to write or to lag.
     """
     organizer = normalize_address(organizer)
-    return event_key_prefix(domain_of(organizer), event_id) + _digest(organizer, 8)
+    return event_key_prefix(domain_of(organizer), event_id) + event_key_suffix(organizer)
+
+
+def event_key_suffix(organizer: str) -> str:
+    """The trailing digits shared by every key of the organizer's events."""
+    return _digest(normalize_address(organizer), 8)
 
 
 @dataclass(frozen=True, slots=True)
