@@ -8,7 +8,7 @@ from email.message import EmailMessage
 from calsnack.bootstrap import Services
 from calsnack.messages import ApplyRows, FanOut, SendDeliveries, decode
 from calsnack.ports import QueueMessage, QueueName
-from calsnack.usecases.apply_command_rows import apply_command_rows
+from calsnack.usecases.apply_command_rows import apply_rows, settle
 from calsnack.usecases.fan_out import fan_out
 from calsnack.usecases.receive_mail import receive_mail
 from calsnack.usecases.send_deliveries import Sender
@@ -61,7 +61,7 @@ def drain(services: Services, queue: RecordingQueue, sender: Sender | None = Non
             for m in pending:
                 message = decode(m.body)
                 if isinstance(message, ApplyRows):
-                    apply_command_rows(services, message)
+                    settle(services, [(message, apply_rows(services, message))])
                 elif isinstance(message, FanOut):
                     fan_out(services, message)
                 elif isinstance(message, SendDeliveries):

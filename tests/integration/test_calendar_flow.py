@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from calsnack.domain.model import event_key
+from calsnack.usecases import handle_invitation
 from calsnack.usecases.answer_rsvp import ButtonAnswer, answer_rsvp
 from calsnack.usecases.build_report import report_event
 
@@ -147,3 +148,25 @@ def test_suppressed_addresses_are_never_mailed(world: World) -> None:
     assert world.mails_to("bounced@example.test") == []
     assert world.mails_to("left@example.test") == []
     assert len(world.mails_to("other@example.test")) == 1
+
+
+def test_an_update_whose_handling_died_before_the_fan_out_reaches_everyone(world: World, monkeypatch) -> None:
+    """The revision is stored, then the worker dies: the same mail delivered again sends it."""
+    uid = f"{uuid.uuid4()}@google.com"
+    world.deliver("snack", invitation(uid, domain=world.domain), sender=ORGANIZER)
+    answer_rsvp(world.services, event_key(ORGANIZER, uid), ButtonAnswer.YES, "yann@example.test")
+    world.pump()
+    update = invitation(uid, domain=world.domain, sequence=1, summary="Webinar (moved)")
+
+    def die(*_: object, **__: object) -> None:
+        raise RuntimeError("worker killed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(handle_invitation, "enqueue_fan_out", die)
+        with pytest.raises(RuntimeError, match="worker killed"):
+            world.deliver("snack", update, sender=ORGANIZER)
+    assert world.services.store.get_event(event_key(ORGANIZER, uid)).summary == "Webinar (moved)"
+    world.deliver("snack", update, sender=ORGANIZER)
+    world.pump()
+    _invitation, moved = world.mails_to("yann@example.test")
+    assert "Webinar (moved)" in calendar_of(moved)

@@ -12,6 +12,7 @@ from calsnack.adapters.embedded.queue import Received
 from calsnack.domain.model import event_key
 from calsnack.ports import QueueName
 from calsnack.serve.lambda_events import LambdaContext, sqs_event
+from calsnack.usecases import apply_command_rows
 from calsnack.usecases.answer_rsvp import ButtonAnswer, answer_rsvp
 from calsnack.usecases.build_report import report_event
 
@@ -181,8 +182,6 @@ def test_a_chunk_applied_twice_has_one_effect(world: World) -> None:
 
 def test_a_worker_dying_before_the_fan_out_loses_no_update(world: World, monkeypatch) -> None:
     """The UPDATE is stored, then the worker dies: the chunk's next delivery still sends it."""
-    from calsnack.usecases import apply_command_rows
-
     run = uuid.uuid4().hex[:8]
     create = (
         f"{HEADER}\nCREATE,late-{run},olga@example.test,{future()},09:00,10:00,UTC,Review,,,,y1@client.test\n"

@@ -274,10 +274,3 @@ def settle(services: Services, applied: Sequence[tuple[ApplyRows, ChunkResult]])
         )
     for batch_id in dict.fromkeys(chunk.batch_id for chunk, _ in applied):
         finish_batch(services, batch_id)
-
-
-def apply_command_rows(services: Services, chunk: ApplyRows) -> ChunkResult:
-    """One chunk, applied and settled."""
-    result = apply_rows(services, chunk)
-    settle(services, [(chunk, result)])
-    return result

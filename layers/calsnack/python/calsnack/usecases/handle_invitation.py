@@ -46,6 +46,11 @@ def _newer(ev: ClientEvent, event: Event) -> bool:
     return ev.dtstamp > event.origin_stamp
 
 
+def _made(ev: ClientEvent, event: Event) -> bool:
+    """The client's version is the one the stored revision was made from."""
+    return ev.sequence == event.origin_sequence and ev.dtstamp == event.origin_stamp
+
+
 def _new_event(services: Services, ev: ClientEvent, organizer: str, name: str, now: datetime) -> Event:
     key = event_key(organizer, ev.uid)
     return Event(
@@ -130,6 +135,12 @@ def _apply(services: Services, ev: ClientEvent, method: str, mail: InboundMail) 
         if not existing.snack_sent and method != "CANCEL":
             _send_snack(services, existing, mail)
             return Outcome(key, "snack-resent")
+        if _made(ev, existing) and existing.sequence > 0:
+            # This very mail made the stored revision: delivered again, its first handling may
+            # have died before queuing the fan-out. The sender skips whoever has the revision.
+            method_out = Method.CANCEL if existing.cancelled else Method.REQUEST
+            enqueue_fan_out(services, key, existing.sequence, method_out)
+            return Outcome(key, "fan-out-again")
         return Outcome(key, "stale")
 
     if not existing.cancelled and existing.calendar and is_instance_only(ev.calendar):
