@@ -78,7 +78,6 @@ _RETRYABLE_CANCELLATIONS = frozenset(
 
 
 _COUNTED = tuple(f.name for f in fields(Counts))
-_HEX = "0123456789abcdef"
 _EVENT_KEY = re.compile(r"[0-9a-f]{32}")
 
 
@@ -95,9 +94,9 @@ def attendee_pk(event_key: str, shard: int) -> str:
     return f"EVT#{event_key}#A{shard:02d}"
 
 
-#: Partition keys one sending domain's events are spread over, chosen by a digit of the
-#: event-id part of the key: a CSV of a million new events writes ~16 keys in parallel.
-EVENT_SHARDS = 16
+#: The partitions of one sending domain's events, one per value of the first digit of the
+#: key's event-id part: a CSV of a million new events writes 16 keys in parallel.
+EVENT_SHARDS = "0123456789abcdef"
 
 
 def _events_pk(domain_prefix: str, shard: str) -> str:
@@ -465,7 +464,7 @@ class DynamoStore:
             request["ExpressionAttributeValues"] = values
             return self._query_all(request)
 
-        items = itertools.chain.from_iterable(self._pool.map(shard, _HEX[:EVENT_SHARDS]))
+        items = itertools.chain.from_iterable(self._pool.map(shard, EVENT_SHARDS))
         return _of_domain(items, domain)
 
     def find_by_event_id(self, domain: str, event_id: str) -> list[Event]:
