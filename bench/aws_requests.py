@@ -28,7 +28,11 @@ PRICES = {"ses_per_1000": 0.10, "sqs_per_million": 0.50, "ddb_write_per_million"
 SQS_CHUNK = 64 * 1024
 
 SENDER = "ops@example.test"
-HEADER = "command,event_id,organizer,date,start_time,end_time,timezone,subject,attendees"
+HEADER = "command,event_id,organizer,date,start_time,end_time,timezone,subject,location,description,attendees"
+#: A reminder as insurers and garages send them: a place and a few lines of text.
+PLACE = '"Branch 12, 100 Main Street, Springfield"'
+NOTE = ('"Your car is due for its oil change. Bring the car and its service book; it takes about'
+        ' half an hour. To move the appointment, answer No and we will call you, or call 555-0100."')  # fmt: skip
 
 
 def _size(value: dict[str, Any]) -> int:
@@ -156,13 +160,13 @@ def run_shape(shape: str, invitations: int) -> dict[str, Any]:
         world = World("aws", services, adapters)
         day = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
         if shape == "reminders":
-            rows = [f"CREATE,r{i},{SENDER},{day},09:00,09:30,America/Chicago,Oil change,c{i}@client.test"
+            rows = [f"CREATE,r{i},{SENDER},{day},09:00,09:30,America/Chicago,Oil change,{PLACE},{NOTE},c{i}@client.test"
                     for i in range(invitations)]  # fmt: skip
         else:
             people = [f"p{i}@client.test" for i in range(invitations)]
-            rows = [f"CREATE,webinar,{SENDER},{day},16:00,17:00,Europe/Berlin,Webinar,"]
+            rows = [f"CREATE,webinar,{SENDER},{day},16:00,17:00,Europe/Berlin,Webinar,,,"]
             rows += [
-                f"INVITE,webinar,,,,,,,{';'.join(people[i : i + 100])}" for i in range(0, invitations, 100)
+                f"INVITE,webinar,,,,,,,,,{';'.join(people[i : i + 100])}" for i in range(0, invitations, 100)
             ]
         world.deliver("batch", batch_mail(SENDER, HEADER + "\n" + "\n".join(rows) + "\n", domain=MAIL_DOMAIN),
                       sender=SENDER)  # fmt: skip

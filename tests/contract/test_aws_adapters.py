@@ -15,12 +15,28 @@ from calsnack.adapters.aws.environment import services_from_environment
 from calsnack.adapters.aws.mailer import SesMailer
 from calsnack.adapters.aws.queue import BATCH_BYTES, QueueSendError, SqsQueue, batches
 from calsnack.adapters.aws.retry import ATTEMPTS
-from calsnack.adapters.aws.store import ATTENDEE_SHARDS, DynamoStore, attendee_pk, event_item, event_pk
-from calsnack.domain.model import ApiKey, BatchStatus, Delivery, Method, PartStat, RowError, event_key_prefix
+from calsnack.adapters.aws.store import (
+    ATTENDEE_SHARDS,
+    DynamoStore,
+    attendee_pk,
+    event_from_item,
+    event_item,
+    event_pk,
+)
+from calsnack.domain.model import (
+    ApiKey,
+    BatchStatus,
+    Delivery,
+    Method,
+    PartStat,
+    RowError,
+    Source,
+    event_key_prefix,
+)
 from calsnack.ports import OutgoingMail, QueueMessage, QueueName, Rejected, Throttled
 
 from tests.contract.adapter_sets import REGION, TABLE
-from tests.contract.builders import T0, answer, make_event, unique
+from tests.contract.builders import T0, answer, fields_calendar, make_event, unique
 
 
 @pytest.fixture(autouse=True)
@@ -158,6 +174,16 @@ def test_event_items_live_under_their_domain_and_carry_no_index_keys(aws_world):
     # An event costs its own write units only: no index is written per event of a batch.
     assert not any(name.startswith("gsi") for name in item)
     assert item["start"]["S"] == "2031-06-01T18:00:00-05:00"
+
+
+def test_a_csv_events_calendar_is_stored_only_if_its_fields_do_not_rebuild_it():
+    made = make_event(f"ada@{unique('d')}.example", "reminder-1")
+    rebuilt = make_event(f"bob@{unique('d')}.example", "reminder-2")
+    rebuilt = rebuilt.revised(calendar=fields_calendar(rebuilt))
+    for event, kept in ((made, True), (rebuilt, False), (rebuilt.revised(source=Source.CALENDAR), True)):
+        item = event_item(event)
+        assert ("calendar" in item) is kept
+        assert event_from_item(item) == event
 
 
 def test_an_organizers_events_are_chosen_by_dynamodb_not_shipped_and_dropped(aws_world, monkeypatch):

@@ -44,6 +44,7 @@ from calsnack.domain.model import (
     event_key_suffix,
     normalize_address,
 )
+from calsnack.ical.write import event_calendar
 from calsnack.ports import Conflict
 
 if TYPE_CHECKING:
@@ -183,6 +184,31 @@ def _expires() -> AttributeValueTypeDef:
 # -- events ---------------------------------------------------------------------------------
 
 
+def _fields_calendar(event: Event) -> str:
+    return event_calendar(
+        start=event.start,
+        end=event.end,
+        timezone=event.timezone,
+        summary=event.summary,
+        location=event.location,
+        description=event.description,
+        meeting_url=event.meeting_url,
+        all_day=event.all_day,
+    )
+
+
+def _rebuilds_calendar(event: Event) -> bool:
+    """A CSV event's iCalendar text is a function of its fields: if rebuilding it gives the
+    same text, it is not stored. Its description, location and VTIMEZONE would otherwise be
+    written twice, which takes a realistic reminder past 1 KiB, to two write units."""
+    if event.source is not Source.CSV:
+        return False
+    try:
+        return _fields_calendar(event) == event.calendar
+    except ValueError:
+        return False
+
+
 def event_item(event: Event) -> Item:
     """Every field as its own attribute (readable in the console and in stream images).
 
@@ -195,6 +221,8 @@ def event_item(event: Event) -> Item:
         if value is None:
             continue
         if f.name == "calendar":
+            if _rebuilds_calendar(event):
+                continue
             # Compressed, the iCalendar text (VTIMEZONE included) keeps a typical event under
             # 1 KiB: one write unit per revision instead of two.
             item[f.name] = {"B": zlib.compress(str(value).encode(), 6)}
@@ -233,7 +261,8 @@ def _calendar(item: Item) -> str:
 
 
 def event_from_item(item: Item) -> Event:
-    return Event(
+    stored = "calendar" in item
+    event = Event(
         key=_str(item, "key"),
         organizer=_str(item, "organizer"),
         event_id=_str(item, "event_id"),
@@ -245,7 +274,7 @@ def event_from_item(item: Item) -> Event:
         end=datetime.fromisoformat(_str(item, "end")),
         timezone=_str(item, "timezone"),
         all_day=item["all_day"]["BOOL"],
-        calendar=_calendar(item),
+        calendar=_calendar(item) if stored else "",
         location=_str(item, "location"),
         description=_str(item, "description"),
         meeting_url=_str(item, "meeting_url"),
@@ -259,6 +288,7 @@ def event_from_item(item: Item) -> Event:
         updated_at=_datetime(item, "updated_at"),
         version=_int(item, "version"),
     )
+    return event if stored else event.revised(calendar=_fields_calendar(event))
 
 
 def _of_domain(items: Iterable[Item], domain: str) -> list[Event]:
