@@ -6,7 +6,6 @@ import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
 from calsnack.domain.model import Answer, Channel, Event, EventStatus, PartStat, Source, event_key
-from calsnack.ical.write import event_calendar
 
 T0 = datetime(2031, 5, 17, 9, 30, tzinfo=UTC)
 
@@ -49,17 +48,4 @@ def make_event(organizer: str, event_id: str, **changes: object) -> Event:
 def answer(email: str, partstat: PartStat, at: datetime, channel: Channel = Channel.BUTTON) -> Answer:
     return Answer(
         organizer="org@corp.example", event_id="e", email=email, partstat=partstat, at=at, channel=channel
-    )
-
-
-def fields_calendar(event: Event) -> str:
-    """The calendar a CSV row with these fields gets (what `apply_command_rows` stores)."""
-    return event_calendar(
-        start=event.start,
-        end=event.end,
-        timezone=event.timezone,
-        summary=event.summary,
-        location=event.location,
-        description=event.description,
-        meeting_url=event.meeting_url,
     )

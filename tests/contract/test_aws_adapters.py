@@ -33,10 +33,11 @@ from calsnack.domain.model import (
     Source,
     event_key_prefix,
 )
+from calsnack.ical.write import fields_calendar
 from calsnack.ports import OutgoingMail, QueueMessage, QueueName, Rejected, Throttled
 
 from tests.contract.adapter_sets import REGION, TABLE
-from tests.contract.builders import T0, answer, fields_calendar, make_event, unique
+from tests.contract.builders import T0, answer, make_event, unique
 
 
 @pytest.fixture(autouse=True)

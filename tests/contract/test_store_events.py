@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 from calsnack.domain.model import EventStatus, Source, event_key
+from calsnack.ical.write import fields_calendar
 from calsnack.ports import Conflict
 
-from tests.contract.builders import fields_calendar, make_event, unique
+from tests.contract.builders import make_event, unique
 
 
 def test_missing_event_is_none(store):

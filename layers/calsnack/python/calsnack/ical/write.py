@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Calendar, Event, Timezone, vUri
 
 from calsnack.ical.lines import date_value, datetime_value, fold, raw_line, text_line
+
+if TYPE_CHECKING:
+    from calsnack.domain.model import Event as StoredEvent
 
 PRODID = "-//calsnack//calsnack//EN"
 
@@ -75,6 +79,21 @@ def event_calendar(
             lines.append(raw_line("X-GOOGLE-CONFERENCE", meeting_url))
     lines.append(_TAIL)
     return "".join(lines)
+
+
+def fields_calendar(event: StoredEvent) -> str:
+    """The calendar a CSV event's own fields give: what a CSV row stores, and how the AWS
+    store rebuilds a calendar it did not keep."""
+    return event_calendar(
+        start=event.start,
+        end=event.end,
+        timezone=event.timezone,
+        summary=event.summary,
+        location=event.location,
+        description=event.description,
+        meeting_url=event.meeting_url,
+        all_day=event.all_day,
+    )
 
 
 def icalendar_event_calendar(

@@ -44,7 +44,7 @@ from calsnack.domain.model import (
     event_key_suffix,
     normalize_address,
 )
-from calsnack.ical.write import event_calendar
+from calsnack.ical.write import fields_calendar
 from calsnack.ports import Conflict
 
 if TYPE_CHECKING:
@@ -184,19 +184,6 @@ def _expires() -> AttributeValueTypeDef:
 # -- events ---------------------------------------------------------------------------------
 
 
-def _fields_calendar(event: Event) -> str:
-    return event_calendar(
-        start=event.start,
-        end=event.end,
-        timezone=event.timezone,
-        summary=event.summary,
-        location=event.location,
-        description=event.description,
-        meeting_url=event.meeting_url,
-        all_day=event.all_day,
-    )
-
-
 def _rebuilds_calendar(event: Event) -> bool:
     """A CSV event's iCalendar text is a function of its fields: if rebuilding it gives the
     same text, it is not stored. Its description, location and VTIMEZONE would otherwise be
@@ -204,7 +191,7 @@ def _rebuilds_calendar(event: Event) -> bool:
     if event.source is not Source.CSV:
         return False
     try:
-        return _fields_calendar(event) == event.calendar
+        return fields_calendar(event) == event.calendar
     except ValueError:
         return False
 
@@ -288,7 +275,7 @@ def event_from_item(item: Item) -> Event:
         updated_at=_datetime(item, "updated_at"),
         version=_int(item, "version"),
     )
-    return event if stored else event.revised(calendar=_fields_calendar(event))
+    return event if stored else event.revised(calendar=fields_calendar(event))
 
 
 def _of_domain(items: Iterable[Item], domain: str) -> list[Event]:
