@@ -1,8 +1,10 @@
-"""The embedded HTTP server as API Gateway: authorizer first, one invocation at a time, its error codes."""
+"""The embedded HTTP server as API Gateway: authorizer first, one invocation at a time, its error codes,
+and its connection limits (head size, body size, idle timeout, a bounded pool of workers)."""
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 import urllib.error
@@ -14,7 +16,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from calsnack.api.management import MANAGEMENT_PREFIXES
 from calsnack.domain.model import PartStat
-from calsnack.serve.http import Authorizer, make_server
+from calsnack.serve.http import MAX_BODY, MAX_HEAD, MAX_REQUEST_LINE, Authorizer, make_server
 
 from tests.e2e.stack import free_port
 from tests.unit.api.conftest import ORGANIZER, answer, api_key, make_event
@@ -124,3 +126,72 @@ def test_a_body_that_is_not_utf8_is_a_client_error(base, services, links):
         headers={"Content-Type": "multipart/form-data"},
     )
     assert status == 400
+
+
+@pytest.fixture
+def strict(services, api) -> Iterator[tuple[str, int]]:
+    """A server with two workers and a half-second idle timeout: limits show in test time."""
+    port = free_port()
+    server = make_server("127.0.0.1", port, api, threads=2, idle_timeout=0.5)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield "127.0.0.1", port
+    server.shutdown()
+    server.server_close()
+
+
+def _status_line(sock: socket.socket) -> bytes:
+    sock.settimeout(5)
+    data = b""
+    while b"\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data.split(b"\r\n", 1)[0]
+
+
+def test_a_half_open_request_is_closed_after_the_idle_timeout(strict):
+    with socket.create_connection(strict) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # the head never ends
+        sock.settimeout(5)
+        assert sock.recv(4096) == b""  # closed by the server, with nothing sent
+
+
+def test_a_body_that_stops_coming_is_answered_408(strict):
+    with socket.create_connection(strict) as sock:
+        sock.sendall(b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789")
+        assert _status_line(sock) == b"HTTP/1.1 408 Request body too slow"
+
+
+def test_a_body_over_api_gateways_10_mb_is_refused_413_unread(strict, api):
+    with socket.create_connection(strict) as sock:
+        sock.sendall(b"POST /batches HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (MAX_BODY + 1))
+        assert _status_line(sock) == b"HTTP/1.1 413 Request body too large"
+    assert api.peak == 0
+
+
+def test_an_overlong_request_line_is_414_and_an_overlong_head_431(strict, api):
+    with socket.create_connection(strict) as sock:
+        sock.sendall(b"GET /" + b"a" * (MAX_REQUEST_LINE + 1) + b" HTTP/1.1\r\n\r\n")
+        assert _status_line(sock).startswith(b"HTTP/1.1 414")
+    with socket.create_connection(strict) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\n" + b"X-Filler: " + b"f" * MAX_HEAD + b"\r\n\r\n")
+        assert _status_line(sock).startswith(b"HTTP/1.1 431")
+    assert api.peak == 0
+
+
+def test_idle_and_half_open_connections_do_not_keep_healthz_waiting(strict):
+    """Two workers, 200 silent or half-sent connections: none of them holds a worker."""
+    host, port = strict
+    idle = [socket.create_connection((host, port)) for _ in range(100)]
+    half = [socket.create_connection((host, port)) for _ in range(100)]
+    try:
+        for sock in half:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\n")
+        # The idle timeout is 0.5 s: an answer within it shows that none of them waited for a worker.
+        for _ in range(5):
+            with urllib.request.urlopen(f"http://{host}:{port}/healthz", timeout=0.4) as r:
+                assert r.status == 200
+    finally:
+        for sock in idle + half:
+            sock.close()

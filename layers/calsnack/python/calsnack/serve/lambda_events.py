@@ -105,8 +105,10 @@ def sqs_event(queue: str, messages: Sequence[Received], *, fifo: bool) -> dict[s
 BINARY_MEDIA_TYPES = frozenset({"multipart/form-data", "text/csv", "application/octet-stream"})
 
 
-def api_gateway_event(method: str, target: str, headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
-    """A REST API (v1) proxy event for `/{proxy+}`."""
+def api_gateway_event(
+    method: str, target: str, headers: Mapping[str, str], body: bytes, *, source_ip: str = "127.0.0.1"
+) -> dict[str, Any]:
+    """A REST API (v1) proxy event for `/{proxy+}`; `source_ip` is the client's address, as API Gateway sees it."""
     url = urlsplit(target)
     query = parse_qs(url.query, keep_blank_values=True)
     content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
@@ -137,7 +139,7 @@ def api_gateway_event(method: str, target: str, headers: Mapping[str, str], body
             "stage": "embedded",
             "requestId": str(uuid.uuid4()),
             "accountId": ACCOUNT,
-            "identity": {"sourceIp": "127.0.0.1", "userAgent": headers.get("User-Agent", "")},
+            "identity": {"sourceIp": source_ip, "userAgent": headers.get("User-Agent", "")},
         },
         "body": text_body,
         "isBase64Encoded": encoded,
