@@ -119,6 +119,35 @@ class Stack:
         with smtplib.SMTP("127.0.0.1", self.smtp_port, timeout=30) as s:
             s.sendmail(sender, rcpts, raw)
 
+    def send_raw(self, mail_from: str, rcpts: list[str], raw: bytes) -> None:
+        """Send with the MAIL FROM written verbatim (smtplib would re-quote the address)."""
+        with smtplib.SMTP("127.0.0.1", self.smtp_port, timeout=30) as s:
+            s.ehlo()
+            code, reply = s.docmd(f"MAIL FROM:<{mail_from}>")
+            assert code == 250, reply
+            for rcpt in rcpts:
+                assert s.rcpt(rcpt)[0] == 250
+            assert s.data(raw)[0] == 250
+
+    def settle(self, seconds: float = 30) -> None:
+        """Wait until the inbound worker has handled every mail the SMTP server stored."""
+        from calsnack.adapters.embedded.queue import SqliteQueue
+
+        queue = SqliteQueue(self.data / "queue.db")
+        deadline = time.monotonic() + seconds
+        while queue.depth("inbound"):
+            assert time.monotonic() < deadline, "inbound mail still queued"
+            time.sleep(0.05)
+
+    def stored_mail(self, route: str) -> list[EmailMessage]:
+        """Every mail the SMTP server stored for a route, as the inbound worker reads it."""
+        folder = self.data / "blobs" / "mail" / route
+        return [
+            email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+            for p in sorted(folder.iterdir())
+            if p.is_file() and not p.name.startswith(".")
+        ]
+
     def get(self, path_or_url: str) -> tuple[int, str, str]:
         url = path_or_url if path_or_url.startswith("http") else self.base + path_or_url
         try:

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import email
 import email.policy
-import re
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr
 
 from calsnack.domain.model import domain_of, normalize_address
-
-_COMMENT = re.compile(r"\([^()]*\)")
+from calsnack.mail.authresults import proves_sender, trusted
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,44 +36,19 @@ class InboundMail:
         return domain_of(self.sender)
 
 
-def parse_results(header: str) -> tuple[str, dict[str, dict[str, str]]]:
-    """Split one Authentication-Results value into its authserv-id and {method: {result, props}}."""
-    text = _COMMENT.sub(" ", _COMMENT.sub(" ", header))
-    parts = [p.strip() for p in text.split(";")]
-    authserv_id = parts[0].split()[0].lower() if parts and parts[0].split() else ""
-    methods: dict[str, dict[str, str]] = {}
-    for part in parts[1:]:
-        tokens = part.split()
-        if not tokens or "=" not in tokens[0]:
-            continue
-        method, _, result = tokens[0].partition("=")
-        props = {"result": result.lower()}
-        for token in tokens[1:]:
-            name, eq, value = token.partition("=")
-            if eq:
-                props[name.lower()] = value.strip('"').lower()
-        methods.setdefault(method.lower(), props)
-    return authserv_id, methods
+def is_authenticated(message: Message, authserv_id: str, from_domain: str) -> bool:
+    """Whether our own receiving server's verdicts (the topmost header with our authserv-id) prove the From domain."""
+    results = trusted(message, authserv_id)
+    return results is not None and proves_sender(results, from_domain)
 
 
-def _aligned(domain: str, from_domain: str) -> bool:
-    """Relaxed DMARC alignment: the same domain or one a subdomain of the other."""
-    return bool(domain) and (
-        domain == from_domain or from_domain.endswith("." + domain) or domain.endswith("." + from_domain)
-    )
+def author(message: Message) -> tuple[str, str]:
+    """The (display name, address) of the first From: the one sender every check speaks about.
 
-
-def is_authenticated(message: EmailMessage, authserv_id: str, from_domain: str) -> bool:
-    for value in message.get_all("Authentication-Results", []):
-        server, methods = parse_results(str(value))
-        if server != authserv_id.lower():
-            continue
-        dmarc = methods.get("dmarc", {})
-        if dmarc.get("result") == "pass" and _aligned(dmarc.get("header.from", from_domain), from_domain):
-            return True
-        dkim = methods.get("dkim", {})
-        return dkim.get("result") == "pass" and _aligned(dkim.get("header.d", ""), from_domain)
-    return False
+    The embedded SMTP server writes its DMARC verdict for this same address, so both read it
+    alike.
+    """
+    return parseaddr(str(message.get("From", "")))
 
 
 def is_automatic(message: EmailMessage) -> bool:
@@ -96,7 +69,7 @@ def is_automatic(message: EmailMessage) -> bool:
 def parse_inbound(raw: bytes, authserv_id: str) -> InboundMail:
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
-    name, address = parseaddr(str(message.get("From", "")))
+    name, address = author(message)
     sender = normalize_address(address)
     recipients = tuple(
         normalize_address(a)

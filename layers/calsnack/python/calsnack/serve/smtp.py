@@ -7,15 +7,20 @@ server loses nothing it accepted; a 4xx is given only when the mail cannot be st
 from __future__ import annotations
 
 import asyncio
+import email.policy
 import json
+import re
 import uuid
-from email.utils import formatdate, parseaddr
+from email.parser import BytesHeaderParser
+from email.utils import formatdate
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from calsnack.adapters.embedded.blobs import FileBlobStore
 from calsnack.adapters.embedded.queue import SqliteQueue
+from calsnack.mail.authresults import HEADER, MethodResult, format_results
+from calsnack.mail.inbound import author
 from calsnack.ports import QueueMessage
 from calsnack.serve.lambda_events import s3_put_event
 
@@ -30,12 +35,15 @@ def route_of_recipient(address: str) -> str:
     return MAILBOX_ROUTES.get(local, "other")
 
 
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+
+
 def _header_from_domain(data: bytes) -> str:
-    head = data.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0].decode("utf-8", "replace")
-    for line in head.splitlines():
-        if line.lower().startswith("from:"):
-            return parseaddr(line[5:].strip())[1].rpartition("@")[2].lower()
-    return ""
+    """The From domain exactly as the inbound use case will read it (`calsnack.mail.inbound.author`)."""
+    end = _HEADER_END.search(data)
+    head = data[: end.end()] if end else data
+    message = BytesHeaderParser(policy=email.policy.default).parsebytes(head)
+    return author(message)[1].rpartition("@")[2].lower()
 
 
 class InboundHandler:
@@ -69,10 +77,17 @@ class InboundHandler:
         verdict = self.local_auth if peer in ("127.0.0.1", "::1") else "none"
         mail_from = envelope.mail_from or ""
         from_domain = _header_from_domain(data)
-        results = (
-            f"Authentication-Results: {self.authserv_id}; spf={verdict} smtp.mailfrom={mail_from or '<>'};"
-            f" dkim=none; dmarc={verdict} header.from={from_domain or 'unknown'}\r\n"
+        # The envelope sender and the From domain are the stranger's words: written as
+        # RFC 8601 values (quoted when not plain), they cannot open a result of their own.
+        verdicts = format_results(
+            self.authserv_id,
+            [
+                MethodResult("spf", verdict, (("smtp.mailfrom", mail_from),)),
+                MethodResult("dkim", "none"),
+                MethodResult("dmarc", verdict, (("header.from", from_domain),)),
+            ],
         )
+        results = f"{HEADER}: {verdicts}\r\n"
         received = (
             f"Received: from {session.host_name or 'unknown'} ([{peer}]) by {self.domain} (calsnack) "
             f"with SMTP id {uuid.uuid4().hex[:16]}; {formatdate(localtime=False)}\r\n"
