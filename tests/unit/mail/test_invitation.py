@@ -436,12 +436,9 @@ def test_calendar_speaks_for_the_service_to_exactly_one_attendee(method: Method)
         attendee = vevent["ATTENDEE"]
         assert not isinstance(attendee, list), "exactly one attendee, and nobody else"
         assert str(attendee) == "mailto:Bob@Example.com"
-        assert dict(attendee.params) == {
-            "CUTYPE": "INDIVIDUAL",
-            "ROLE": "REQ-PARTICIPANT",
-            "PARTSTAT": "NEEDS-ACTION",
-            "RSVP": "TRUE",
-        }
+        # A cancellation asks for no answer: RSVP and NEEDS-ACTION only on a REQUEST.
+        asks = {"PARTSTAT": "NEEDS-ACTION", "RSVP": "TRUE"} if method is Method.REQUEST else {}
+        assert dict(attendee.params) == {"CUTYPE": "INDIVIDUAL", "ROLE": "REQ-PARTICIPANT", **asks}
         assert (vevent.get("STATUS") == "CANCELLED") is (method is Method.CANCEL)
     assert "RRULE" in vevents[0] and "EXDATE" in vevents[0]
     assert "X-APPLE-TRAVEL-ADVISORY-BEHAVIOR" in vevents[0]

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from calsnack.api.access import DashboardGrant
 from calsnack.api.assets import asset_url
 from calsnack.domain.model import Event
+from calsnack.ical.description import published_html
 from calsnack.mail.snack import when_text
 
 _URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
@@ -77,6 +78,13 @@ def linked_text(text: str) -> str:
     return "".join(out)
 
 
+def description_block(event: Event) -> str:
+    """The organizer's HTML (sanitized) where their client wrote some, else the text as it is."""
+    if "X-ALT-DESC" in event.calendar.upper():
+        return f'<div class="description rich">{published_html(event.calendar, event.description)}</div>'
+    return f'<div class="description">{linked_text(event.description)}</div>'
+
+
 def _updated_text(event: Event) -> str:
     if not event.updated_at:
         return ""
@@ -119,7 +127,7 @@ def event_details(event: Event) -> str:
             f'<p class="where"><span class="label">Online</span> <span class="value">{link}</span></p>'
         )
     if event.description:
-        parts.append(f'<div class="description">{linked_text(event.description)}</div>')
+        parts.append(description_block(event))
     return "\n".join(parts)
 
 

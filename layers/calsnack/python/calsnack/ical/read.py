@@ -14,14 +14,25 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from email.message import EmailMessage, Message
 from email.utils import collapse_rfc2231_value
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Component, Event, Timezone, vCalAddress, vDDDLists, vDDDTypes, vUnknown
+from icalendar import (
+    Calendar,
+    Component,
+    Event,
+    Timezone,
+    vCalAddress,
+    vDDDLists,
+    vDDDTypes,
+    vText,
+    vUnknown,
+    vUri,
+)
 from icalendar.parser import unescape_backslash
 from icalendar.timezone import tzp
 
 from calsnack.domain.model import normalize_address
+from calsnack.ical.description import Description, clean_description, is_meeting_link
 from calsnack.ical.zones import iana_zone
 
 PRODID = "-//calsnack//calsnack//EN"
@@ -53,8 +64,10 @@ _KEPT_EXTENSIONS = frozenset({"X-GOOGLE-CONFERENCE", "X-ALT-DESC"})
 _CONFERENCE_PROPERTIES = ("X-GOOGLE-CONFERENCE", "CONFERENCE", "X-MICROSOFT-SKYPETEAMSMEETINGURL")
 # Free text where people paste a meeting link; only known meeting hosts count there.
 _LINK_PROPERTIES = ("URL", "LOCATION", "DESCRIPTION")
-_MEETING_HOSTS = ("meet.google.com", "zoom.us", "zoomgov.com", "teams.microsoft.com", "teams.live.com")
 _LINK = re.compile(r"https://[^\s<>\"'\\]+", re.IGNORECASE)
+
+# Rewritten by `_shareable` from their cleaned content, never copied.
+_DESCRIPTIONS = frozenset({"DESCRIPTION", "X-ALT-DESC"})
 
 _COMMENT_PROPERTIES = ("COMMENT", "X-RESPONSE-COMMENT", "X-CALENDARSERVER-PRIVATE-COMMENT")
 
@@ -328,7 +341,7 @@ def _client_event(method: str, uid: str, components: list[Component], clock: _Cl
         attendees=_attendees(master),
         summary=_text(master, "SUMMARY"),
         location=_text(master, "LOCATION"),
-        description=_text(master, "DESCRIPTION"),
+        description=_description(master).text,
         meeting_url=_meeting_url(master),
         start=start,
         end=end,
@@ -425,17 +438,13 @@ def _meeting_url(event: Component) -> str:
         for text in _texts(event, name):
             for match in _LINK.finditer(text):
                 link = match.group().rstrip(".,;:)]}")
-                if name in _CONFERENCE_PROPERTIES or _is_meeting_link(link):
+                if name in _CONFERENCE_PROPERTIES or is_meeting_link(link):
                     return link
     return ""
 
 
-def _is_meeting_link(link: str) -> bool:
-    try:
-        host = (urlsplit(link).hostname or "").lower()
-    except ValueError:
-        return False
-    return any(host == known or host.endswith(f".{known}") for known in _MEETING_HOSTS)
+def _description(component: Component) -> Description:
+    return clean_description(_text(component, "DESCRIPTION"), _text(component, "X-ALT-DESC"))
 
 
 def _comment(event: Component) -> str:
@@ -469,14 +478,31 @@ def _calendar_text(components: list[Component], clock: _Clock) -> str:
 
 
 def _shareable(source: Component, clock: _Clock) -> Event:
+    """One VEVENT as it may be forwarded: no people, client internals or empty properties
+    (libical reports `LOCATION:` as a parse error), its description published clean."""
     event = Event()
     for name, value in source.items():
         # DTEND wins over DURATION, as in ClientEvent.end; clients that write both disagree.
-        if _private(name) or (name == "DURATION" and "DTEND" in source):
+        if _private(name) or (name == "DURATION" and "DTEND" in source) or name in _DESCRIPTIONS:
             continue
         for single in value if isinstance(value, list) else [value]:
-            event.add(name, clock.retimed(single), encode=False)
+            if not _empty(single):
+                event.add(name, clock.retimed(single), encode=False)
+    description = _description(source)
+    text, html = description.forwarded()
+    if text:
+        event.add("DESCRIPTION", text)
+    if html:
+        event.add("X-ALT-DESC", vText(html, params={"FMTTYPE": "text/html"}), encode=False)
+    if description.meeting_url and not any(name in source for name in _CONFERENCE_PROPERTIES):
+        # The link lived only in the boilerplate just removed; RFC 7986 gives it its own property.
+        conference = vUri(description.meeting_url, params={"VALUE": "URI", "FEATURE": ["AUDIO", "VIDEO"]})
+        event.add("CONFERENCE", conference, encode=False)
     return event
+
+
+def _empty(value: object) -> bool:
+    return isinstance(value, (vText, vUnknown, str)) and not str(value).strip()
 
 
 def _private(name: str) -> bool:

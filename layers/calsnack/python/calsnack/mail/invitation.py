@@ -32,6 +32,7 @@ from icalendar import Event as VEvent
 
 from calsnack.config import Settings
 from calsnack.domain.model import Event, Method, Source
+from calsnack.ical.description import published_html
 from calsnack.ical.lines import text_line
 from calsnack.ical.write import PRODID, all_day_dates
 from calsnack.ports import OutgoingMail
@@ -401,7 +402,7 @@ def _spliced_calendar(settings: Settings, event: Event, method: Method) -> tuple
         runs=((head + ids).encode(), b"", organizer, b"", end.encode()),
         slots=((1, _DTSTAMP), (3, _ATTENDEE)),
     )
-    return layout, _attendee_prefix()
+    return layout, _attendee_prefix(method)
 
 
 @lru_cache(maxsize=1024)
@@ -412,10 +413,10 @@ def _organizer_line(rsvp_address: str, name: str) -> bytes:
 
 
 @cache
-def _attendee_prefix() -> bytes:
+def _attendee_prefix(method: Method) -> bytes:
     """The unfolded ATTENDEE line up to the address, as icalendar writes it."""
     marker = "attendee@calsnack.invalid"
-    line = str(VEvent().content_line("ATTENDEE", _guest(marker)))
+    line = str(VEvent().content_line("ATTENDEE", _guest(marker, method)))
     prefix, found, rest = line.partition(marker)
     if not found or rest:
         raise RuntimeError("icalendar did not render the attendee address as the end of its line")
@@ -586,9 +587,12 @@ def _organizer(rsvp_address: str, name: str) -> vCalAddress:
     return organizer
 
 
-def _guest(attendee: str) -> vCalAddress:
+def _guest(attendee: str, method: Method) -> vCalAddress:
+    """The one attendee; only a REQUEST asks for an answer (a cancellation expects none)."""
     guest = vCalAddress(f"mailto:{attendee}")
-    guest.params.update(CUTYPE="INDIVIDUAL", ROLE="REQ-PARTICIPANT", PARTSTAT="NEEDS-ACTION", RSVP="TRUE")
+    guest.params.update(CUTYPE="INDIVIDUAL", ROLE="REQ-PARTICIPANT")
+    if method is Method.REQUEST:
+        guest.params.update(PARTSTAT="NEEDS-ACTION", RSVP="TRUE")
     return guest
 
 
@@ -600,7 +604,7 @@ def _calendar(settings: Settings, event: Event, method: Method, *, attendee: str
     calendar.add("VERSION", "2.0")
     calendar.add("METHOD", method.value)
     organizer = _organizer(settings.rsvp_address, event.organizer_name or event.organizer)
-    guest = _guest(attendee)
+    guest = _guest(attendee, method)
     for component in source.subcomponents:
         if component.name == "VTIMEZONE":
             calendar.add_component(component)
@@ -672,7 +676,7 @@ def _texts(settings: Settings, event: Event, method: Method, landing_url: str, w
         f"<table>\n{cells}</table>",
     ]
     if description:
-        html.append(f"<p>{escape(description).replace(chr(10), '<br>' + chr(10))}</p>")
+        html.append(f"<div>{published_html(event.calendar, description)}</div>")
     if landing_url:
         html.append(f'<p><a href="{escape(landing_url)}">Answer and details</a></p>')
     html += [

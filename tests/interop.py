@@ -1,0 +1,81 @@
+"""Every calendar the service sends, read the way receiving clients read it.
+
+icalendar always; libical's RFC 5546 restriction check (what Evolution and other GNOME
+clients run) through Debian's python3-gi and gir1.2-ical-3.0 when the machine has them.
+Without libical the check warns (pytest shows it) and still holds every object to icalendar.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Iterable
+from email.message import EmailMessage
+from typing import Any
+
+from icalendar import Calendar
+
+SYSTEM_PACKAGES = "/usr/lib/python3/dist-packages"
+
+
+def libical() -> Any | None:
+    """ICalGLib, or None where it is not installed."""
+    try:
+        import gi
+    except ImportError:
+        # Only libical is taken from the system's packages; it is appended, so the venv wins.
+        if SYSTEM_PACKAGES not in sys.path:
+            sys.path.append(SYSTEM_PACKAGES)
+        try:
+            import gi
+        except ImportError:
+            return None
+    try:
+        gi.require_version("ICalGLib", "3.0")
+        from gi.repository import ICalGLib
+    except (ImportError, ValueError):
+        return None
+    return ICalGLib
+
+
+def calendar_parts(message: EmailMessage) -> list[str]:
+    """The text/calendar parts and invite.ics attachments of one sent message."""
+    texts = []
+    for part in message.walk():
+        if part.get_content_type() in ("text/calendar", "application/ics"):
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            texts.append(payload.decode("utf-8"))
+    return texts
+
+
+def libical_errors(text: str) -> list[str]:
+    """The X-LIC-ERROR lines libical adds reading the object and checking RFC 5546's tables."""
+    ical = libical()
+    if ical is None:
+        return []
+    component = ical.Component.new_from_string(text)
+    assert component is not None, text
+    ical.restriction_check(component)
+    return [line for line in component.as_ical_string().splitlines() if "X-LIC-ERROR" in line]
+
+
+def sent_calendars_are_clean(messages: Iterable[EmailMessage]) -> list[Calendar]:
+    """Assert every calendar in `messages` reads without error; returns them parsed by icalendar."""
+    parsed = []
+    texts = [text for message in messages for text in calendar_parts(message)]
+    assert texts, "no calendar was sent"
+    for text in texts:
+        calendar = Calendar.from_ical(text)
+        assert calendar.get("METHOD"), text
+        for vevent in calendar.walk("VEVENT"):
+            assert vevent.get("UID") and vevent.get("DTSTAMP"), text
+            for name, value in vevent.property_items(recursive=False):
+                if name not in ("BEGIN", "END"):
+                    assert value.to_ical() != b"", f"empty {name} in\n{text}"
+        parsed.append(calendar)
+        errors = libical_errors(text)
+        assert errors == [], "\n".join([*errors, text])
+    if libical() is None:
+        warnings.warn("libical's RFC 5546 check skipped: needs python3-gi and gir1.2-ical-3.0", stacklevel=2)
+    return parsed
