@@ -14,7 +14,7 @@ from calsnack.usecases.answer_rsvp import ButtonAnswer, answer_rsvp
 
 from tests.integration.conftest import World
 from tests.interop import calendar_parts, sent_calendars_are_clean
-from tests.mailfactory import calendar_mail
+from tests.mailfactory import batch_mail, calendar_mail
 from tests.unit.ical.conftest import BUNDLED
 
 #: A day far enough ahead that no corpus event is "already over".
@@ -73,3 +73,35 @@ def test_google_meet_invitation_is_forwarded_clean(world: World) -> None:
         attendee = vevent["ATTENDEE"]
         assert "RSVP" not in attendee.params and "PARTSTAT" not in attendee.params
         assert vevent["STATUS"] == "CANCELLED"
+
+
+CSV_HEADER = "command,event_id,organizer,date,start_time,end_time,timezone,subject,location,meeting_url,description,attendees"
+CSV_SENDER = "ops@example.test"
+
+
+def deliver_batch(world: World, *rows: str) -> EmailMessage:
+    world.deliver(
+        "batch", batch_mail(CSV_SENDER, "\r\n".join([CSV_HEADER, *rows]) + "\r\n"), sender=CSV_SENDER
+    )
+    world.pump()
+    return world.mails_to(CSV_SENDER)[-1]
+
+
+def test_csv_text_fields_span_lines(world: World) -> None:
+    """RFC 4180 quotes hold line breaks; RFC 5545 TEXT writes them as \\n (point 9)."""
+    day = (datetime.now(UTC) + timedelta(days=20)).date().isoformat()
+    result = deliver_batch(
+        world,
+        f'CREATE,hq-visit,olga@example.test,{day},09:00,10:00,America/Chicago,Visit,"Acme Inc.\r\n'
+        f'12 Main St, Suite 3\r\nSpringfield",,"Bring:\r\n- ID\r\n- laptop",guest@client.test',
+    )
+    assert "1 applied" in result["Subject"], result["Subject"]
+    [invite] = world.mails_to("guest@client.test")
+    vcalendar = sent_calendars_are_clean([invite])[0]
+    [calendar] = set(calendar_parts(invite))
+    assert "LOCATION:Acme Inc.\\n12 Main St\\, Suite 3\\nSpringfield" in calendar
+    vevent = vcalendar.walk("VEVENT")[0]
+    assert str(vevent["LOCATION"]) == "Acme Inc.\n12 Main St, Suite 3\nSpringfield"
+    assert str(vevent["DESCRIPTION"]) == "Bring:\n- ID\n- laptop"
+    html = invite.get_body(("html",)).get_content()
+    assert "Acme Inc.<br>12 Main St, Suite 3<br>Springfield" in html

@@ -79,6 +79,7 @@ REFUSALS = [
     ("subject too long", {**CREATE, "subject": "s" * 256}, "subject", "the subject is longer than 255"),
     ("subject two lines", {**CREATE, "subject": "a\r\nb"}, "subject", "the subject must be on one line"),
     ("subject bell", {**CREATE, "subject": "a\x07b"}, "subject", "the subject contains a control character"),
+    ("location NUL", {**CREATE, "location": "a\x00b"}, "location", "the location contains a control"),
     ("location too long", {**CREATE, "location": "l" * 501}, "location", "the location is longer than 500"),
     (
         "description too long",
@@ -262,6 +263,11 @@ ACCEPTED = [
     ("subject tab", {**CREATE, "subject": "a\tb"}, {"subject": "a\tb"}),
     ("subject padded", {**CREATE, "subject": "\u00a0 Planning \t"}, {"subject": "Planning"}),
     ("description CRLF", {**CREATE, "description": "a\r\nb\rc"}, {"description": "a\nb\nc"}),
+    (
+        "location on lines",
+        {**CREATE, "location": "Acme Inc.\r\n12 Main St, Suite 3\nSpringfield"},
+        {"location": "Acme Inc.\n12 Main St, Suite 3\nSpringfield"},
+    ),
     (
         "teams link",
         {**CREATE, "meeting_url": "HTTPS://teams.microsoft.com/l/meetup-join/19%3a?x=1#y"},

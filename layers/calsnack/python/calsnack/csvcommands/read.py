@@ -269,7 +269,8 @@ class _RowChecker:
                     _time(end_cell, "end_time", _END_TIMES, create),
                     _zone(timezone_cell, create),
                     _text(subject_cell, "subject", MAX_SUBJECT, required=create),
-                    _text(location_cell, "location", MAX_LOCATION) if location_cell else None,
+                    # A street address spans lines (CONTRACT §3); TEXT keeps them (RFC 5545 §3.3.11).
+                    _text(location_cell, "location", MAX_LOCATION, one_line=False) if location_cell else None,
                     _url(url_cell) if url_cell else None,
                     _text(description_cell, "description", MAX_DESCRIPTION, one_line=False)
                     if description_cell

@@ -665,7 +665,7 @@ def _texts(settings: Settings, event: Event, method: Method, landing_url: str, w
 
     cells = "".join(
         f'<tr><td style="padding-right:1em;color:#555">{label}</td>'
-        f"<td>{_linked(value) if label == 'Join' else escape(value)}</td></tr>\n"
+        f"<td>{_linked(value) if label == 'Join' else _html_lines(value)}</td></tr>\n"
         for label, value in rows
     )
     html = [
@@ -684,6 +684,11 @@ def _texts(settings: Settings, event: Event, method: Method, landing_url: str, w
         "</body></html>",
     ]
     return _lines("\n".join(plain)) + "\n", _lines("\n".join(html)) + "\n"
+
+
+def _html_lines(text: str) -> str:
+    """Escaped text with its line breaks (a CSV location may be a street address on lines)."""
+    return "<br>".join(escape(line) for line in _lines(text).split("\n"))
 
 
 def _linked(url: str) -> str:
