@@ -30,12 +30,10 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
-# The Lambda layer: the package plus its runtime requirements, as Lambda expects (python/...).
+# The Lambda layer as `cdk synth` bundles it (infra/layer.py), into build/layer for a look inside:
+# the requirements' wheels for Lambda's platform (arm64, Python 3.12), then the package.
 layer: $(STAMP)
-	rm -rf build/layer && mkdir -p build/layer/python
-	$(PY) -m pip install --quiet --target build/layer/python -r layers/calsnack/requirements.txt \
-		--platform manylinux2014_aarch64 --only-binary=:all: --python-version 3.12
-	cp -r layers/calsnack/python/calsnack build/layer/python/
+	$(PY) -m infra.layer build/layer
 
 synth: $(STAMP)
 	$(VENV)/bin/python app.py

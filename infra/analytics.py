@@ -11,6 +11,7 @@ the CLI and the Lambda layer do.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -31,8 +32,8 @@ from infra.functions import LambdaRuntime
 from infra.queues import dead_letter_queue
 from infra.storage import secure_bucket
 
+#: The Glue database (Athena schema) the SQL files name; a stack's own database replaces it.
 DATABASE = "calsnack"
-WORKGROUP = "calsnack"
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 #: Views in creation order (by_organizer and by_domain read by_event).
 VIEWS = ("by_event", "by_organizer", "by_domain")
@@ -59,14 +60,19 @@ BY_EVENT_COLUMNS: Mapping[str, str] = {
 }
 
 
-def view_sql(name: str) -> str:
-    """The SELECT behind view `name` (infra/sql/<name>.sql without its comment lines)."""
+_SCHEMA = re.compile(rf"\b{DATABASE}\.")
+
+
+def view_sql(name: str, database: str = DATABASE) -> str:
+    """The SELECT behind view `name` (infra/sql/<name>.sql without its comment lines), its
+    tables in `database` (the files say `calsnack.`, so DuckDB can run them as they are)."""
     text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--")).strip()
+    sql = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--")).strip()
+    return _SCHEMA.sub(f"{database}.", sql)
 
 
-def create_view_statement(name: str) -> str:
-    return f"CREATE OR REPLACE VIEW {name} AS\n{view_sql(name)}"
+def create_view_statement(name: str, database: str = DATABASE) -> str:
+    return f"CREATE OR REPLACE VIEW {name} AS\n{view_sql(name, database)}"
 
 
 class Analytics(Construct):
@@ -80,10 +86,15 @@ class Analytics(Construct):
         runtime: LambdaRuntime,
         table: dynamodb.ITable,
         access_logs: s3.IBucket,
+        database_name: str = DATABASE,
+        workgroup_name: str = DATABASE,
         quicksight_enabled: bool,
         quicksight_principal_arn: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        #: Names unique in the account and region, so that several stacks can live side by side.
+        self.database_name = database_name
+        self.workgroup_name = workgroup_name
 
         self.bucket = secure_bucket(self, "Bucket", access_logs=access_logs, access_log_prefix="analytics/")
         self.results_bucket = secure_bucket(
@@ -98,7 +109,10 @@ class Analytics(Construct):
         nag.acknowledge(
             self.dead_letter_queue,
             {
-                "AwsSolutions-SQS3": "The exporter's on-failure destination: a dead-letter queue itself, alarmed."
+                "AwsSolutions-SQS3": (
+                    "This queue is itself where failed exports end: a dead-letter queue behind it would "
+                    "have nothing to receive from, and its depth alarm fires on the first message."
+                )
             },
         )
         self.function = runtime.function(
@@ -133,7 +147,7 @@ class Analytics(Construct):
             "Database",
             catalog_id=Aws.ACCOUNT_ID,
             database_input=glue.CfnDatabase.DatabaseInputProperty(
-                name=DATABASE, description="calsnack analytics (exported from the DynamoDB table)"
+                name=database_name, description="calsnack analytics (exported from the DynamoDB table)"
             ),
         )
         self.tables = {name: self._table(name, columns) for name, columns in TABLES.items()}
@@ -141,7 +155,7 @@ class Analytics(Construct):
         self.workgroup = athena.CfnWorkGroup(
             self,
             "WorkGroup",
-            name=WORKGROUP,
+            name=workgroup_name,
             description="calsnack analytics",
             recursive_delete_option=True,
             state="ENABLED",
@@ -167,9 +181,9 @@ class Analytics(Construct):
                 f"{view.title().replace('_', '')}View",
                 name=view,
                 description=f"Creates (or replaces) the {view} view",
-                database=DATABASE,
+                database=database_name,
                 work_group=self.workgroup.ref,
-                query_string=create_view_statement(view),
+                query_string=create_view_statement(view, database_name),
             )
             query.add_resource_dependency(self.database)
             self.named_queries[view] = query
@@ -185,7 +199,7 @@ class Analytics(Construct):
             self,
             f"{name.title()}Table",
             catalog_id=Aws.ACCOUNT_ID,
-            database_name=DATABASE,
+            database_name=self.database_name,
             table_input=glue.CfnTable.TableInputProperty(
                 name=name,
                 description=f"calsnack {name}, gzipped JSON Lines partitioned by day",
@@ -236,8 +250,8 @@ class Analytics(Construct):
             self,
             "QuickSightDataSource",
             aws_account_id=Aws.ACCOUNT_ID,
-            data_source_id="calsnack-athena",
-            name="calsnack (Athena)",
+            data_source_id=f"{self.workgroup_name}-athena",
+            name=f"{self.workgroup_name} (Athena)",
             type="ATHENA",
             data_source_parameters=quicksight.CfnDataSource.DataSourceParametersProperty(
                 athena_parameters=quicksight.CfnDataSource.AthenaParametersProperty(
@@ -268,15 +282,15 @@ class Analytics(Construct):
             self,
             "QuickSightDataSet",
             aws_account_id=Aws.ACCOUNT_ID,
-            data_set_id="calsnack-by-event",
-            name="calsnack events",
+            data_set_id=f"{self.workgroup_name}-by-event",
+            name=f"{self.workgroup_name} events",
             import_mode="DIRECT_QUERY",
             physical_table_map={
                 "byEvent": quicksight.CfnDataSet.PhysicalTableProperty(
                     custom_sql=quicksight.CfnDataSet.CustomSqlProperty(
                         data_source_arn=self.quicksight_data_source.attr_arn,
                         name="by_event",
-                        sql_query=view_sql("by_event"),
+                        sql_query=view_sql("by_event", self.database_name),
                         columns=[
                             quicksight.CfnDataSet.InputColumnProperty(name=c, type=t)
                             for c, t in BY_EVENT_COLUMNS.items()

@@ -18,7 +18,6 @@ from infra.functions import REPO_ROOT
 from infra.options import StackOptions
 from infra.stack import CalsnackStack
 
-STACK_ID = "Calsnack"
 CDK_JSON = REPO_ROOT / "cdk.json"
 
 
@@ -35,16 +34,23 @@ def cdk_json_context(path: Path = CDK_JSON) -> dict[str, Any]:
     return context
 
 
-def build_stack(app: App, construct_id: str = STACK_ID) -> CalsnackStack:
+def build_stack(app: App) -> CalsnackStack:
     options = StackOptions.from_context(app.node)
     return CalsnackStack(
         app,
-        construct_id,
+        options.stack_name,
         description="calsnack: calendar invitations at scale (SES, SQS, Lambda, DynamoDB)",
         domain=options.domain,
         ses_max_send_rate=options.ses_max_send_rate,
         sender_concurrency=options.sender_concurrency,
         raw_mail_retention_days=options.raw_mail_retention_days,
+        batch_file_retention_days=options.batch_file_retention_days,
+        table_name=options.table_name,
+        table_stream_arn=options.table_stream_arn,
+        link_key_secret_arn=options.link_key_secret_arn,
+        glue_database=options.glue_database,
+        athena_workgroup=options.athena_workgroup,
+        unbundled_layer=options.unbundled_layer,
         alarm_email=options.alarm_email,
         quicksight=options.quicksight,
         quicksight_principal_arn=options.quicksight_principal_arn,

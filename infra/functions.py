@@ -8,7 +8,6 @@ build the same AWS adapter set whatever the entry point.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 
 from aws_cdk import Annotations, Duration, RemovalPolicy
 from aws_cdk import aws_lambda as lambda_
@@ -17,51 +16,46 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import nag
+from infra.layer import ARCHITECTURE, REPO_ROOT, RUNTIME, UNBUNDLED_LAYER_FLAG, layer_code
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 LAMBDAS_DIR = REPO_ROOT / "lambdas"
-#: `make layer` installs the runtime requirements and the package here (python/...).
-BUILT_LAYER_DIR = REPO_ROOT / "build" / "layer"
-#: The package alone, without its requirements: enough to synthesize, not to run.
-SOURCE_LAYER_DIR = REPO_ROOT / "layers" / "calsnack"
-
-RUNTIME = lambda_.Runtime.PYTHON_3_12
-ARCHITECTURE = lambda_.Architecture.ARM_64
 HANDLER = "handler.lambda_handler"
 _ASSET_EXCLUDES = ["__pycache__", "*.pyc", ".gitkeep", ".mypy_cache", ".pytest_cache"]
 
-
-def layer_asset_dir() -> Path:
-    """`build/layer` once `make layer` has run, else the bare package (so CI synthesizes without it)."""
-    return BUILT_LAYER_DIR if (BUILT_LAYER_DIR / "python").is_dir() else SOURCE_LAYER_DIR
+__all__ = ["ARCHITECTURE", "REPO_ROOT", "RUNTIME", "LambdaRuntime"]
 
 
 class LambdaRuntime(Construct):
-    """The shared layer and the defaults of every function (Python 3.12, arm64, active tracing)."""
+    """The shared layer and the defaults of every function (Python 3.12, arm64, active tracing).
+
+    Every function is made by `function()` with the layer's own runtime and architecture, so the
+    wheels pip installed into the layer are the ones the functions can load.
+    """
 
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
+        unbundled_layer: bool = False,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
     ) -> None:
         super().__init__(scope, construct_id)
         self._log_retention = log_retention
         self._functions: dict[str, lambda_.Function] = {}
 
-        layer_dir = layer_asset_dir()
         self.layer = lambda_.LayerVersion(
             self,
             "Layer",
-            code=lambda_.Code.from_asset(str(layer_dir), exclude=[*_ASSET_EXCLUDES, "requirements.txt"]),
+            code=layer_code(runtime=RUNTIME, architecture=ARCHITECTURE, unbundled=unbundled_layer),
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[ARCHITECTURE],
             description="calsnack package and its runtime requirements",
         )
-        if layer_dir == SOURCE_LAYER_DIR:
+        if unbundled_layer:
             Annotations.of(self.layer).add_info(
-                "Layer built from layers/calsnack without its requirements; run `make layer` before deploying."
+                f"{UNBUNDLED_LAYER_FLAG}: the layer holds the bare package without its requirements;"
+                " this template is for tests and must not be deployed."
             )
 
     @property

@@ -14,14 +14,18 @@ from constructs import IConstruct
 #: Findings every calsnack function's role raises, whatever it is granted.
 LAMBDA_RULES: Mapping[str, str] = {
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]": (
-        "The AWS managed basic execution role only lets the function write its own CloudWatch logs."
+        "It grants nothing but creating log streams and putting log events, which every function "
+        "needs; AWS keeps it current, where a copy written here could only fall behind."
     ),
     "AwsSolutions-IAM5[Resource::*]": (
-        "Only actions without resource-level permissions are granted on *: X-Ray trace upload (active "
-        "tracing) and, for the stream consumer, dynamodb:ListStreams."
+        "IAM accepts only * for the actions granted on it: X-Ray's PutTraceSegments and "
+        "PutTelemetryRecords (active tracing) and, for the stream consumer, dynamodb:ListStreams "
+        "have no resource-level permissions."
     ),
     "AwsSolutions-L1": (
-        "Python 3.12 is pinned on purpose: the layer's compiled wheels are built for it (make layer)."
+        "The layer's compiled wheels (pydantic-core) are installed for one Python version "
+        "(infra/layer.py RUNTIME); a newer runtime is adopted by changing it there and rebuilding the "
+        "layer, never behind the layer's back."
     ),
 }
 

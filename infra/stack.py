@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import Aws, CfnElement, CfnOutput, Stack
-from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -22,16 +22,32 @@ from infra.functions import LambdaRuntime
 from infra.inbound_mail import InboundMail
 from infra.monitoring import METRICS_NAMESPACE, Monitoring
 from infra.sending import Sending
-from infra.storage import Storage
+from infra.storage import BATCH_PREFIX, INDEX_NAME, MAIL_PREFIX, Storage
 
 #: SES inbound prepends `Authentication-Results: amazonses.com; spf=...; dkim=...; dmarc=...`.
 AUTHSERV_ID = "amazonses.com"
 SERVICE_NAME = "calsnack"
 #: Entry points that build the full AWS adapter set (store, queues, blobs, mailer, link key).
 SERVICE_FUNCTIONS = ("inbound_mail", "command_worker", "sender", "api", "feedback")
-#: The wildcard action groups `Bucket.grant_read_write` and `Bucket.grant_put` write.
-BUCKET_READ_WRITE = ("s3:GetObject*", "s3:GetBucket*", "s3:List*", "s3:DeleteObject*", "s3:Abort*")
-BUCKET_PUT = ("s3:Abort*",)
+#: What DynamoStore calls (adapters/aws/store.py); TransactWriteItems is authorized per action
+#: (PutItem, UpdateItem), so it needs no action of its own.
+TABLE_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:BatchWriteItem",
+)
+#: Mail-bucket objects each function reads and writes: inbound mail reads what SES stored and
+#: keeps a mailed CSV; the API keeps an uploaded one; both split a CSV they kept.
+BUCKET_ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
+    "inbound_mail": {
+        MAIL_PREFIX: ("s3:GetObject",),
+        BATCH_PREFIX: ("s3:GetObject", "s3:PutObject"),
+    },
+    "api": {BATCH_PREFIX: ("s3:GetObject", "s3:PutObject")},
+}
 
 
 class CalsnackStack(Stack):
@@ -44,6 +60,13 @@ class CalsnackStack(Stack):
         ses_max_send_rate: float,
         sender_concurrency: int,
         raw_mail_retention_days: int,
+        batch_file_retention_days: int = 30,
+        table_name: str | None = None,
+        table_stream_arn: str | None = None,
+        link_key_secret_arn: str | None = None,
+        glue_database: str = "calsnack",
+        athena_workgroup: str = "calsnack",
+        unbundled_layer: bool = False,
         alarm_email: str | None = None,
         quicksight: bool = False,
         quicksight_principal_arn: str | None = None,
@@ -54,8 +77,16 @@ class CalsnackStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
 
         # Stages
-        runtime = LambdaRuntime(self, "Runtime")
-        storage = Storage(self, "Storage", raw_mail_retention_days=raw_mail_retention_days)
+        runtime = LambdaRuntime(self, "Runtime", unbundled_layer=unbundled_layer)
+        storage = Storage(
+            self,
+            "Storage",
+            raw_mail_retention_days=raw_mail_retention_days,
+            batch_file_retention_days=batch_file_retention_days,
+            table_name=table_name,
+            table_stream_arn=table_stream_arn,
+            link_key_secret_arn=link_key_secret_arn,
+        )
         sending = Sending(
             self, "Sending", runtime=runtime, domain=domain, sender_concurrency=sender_concurrency
         )
@@ -75,6 +106,8 @@ class CalsnackStack(Stack):
             runtime=runtime,
             table=storage.table,
             access_logs=storage.log_bucket,
+            database_name=glue_database,
+            workgroup_name=athena_workgroup,
             quicksight_enabled=quicksight,
             quicksight_principal_arn=quicksight_principal_arn,
         )
@@ -106,28 +139,48 @@ class CalsnackStack(Stack):
             }
         )
 
-        # Grants: the use cases choose which ports they touch, so every service function may use
-        # all of them; the authorizer only reads API keys, the exporter reads events and writes analytics.
-        # The stream read and the dead-letter sends come with the event sources and DLQs.
+        # Grants: exactly the calls each function's adapters make (docs/reliability.md). The store
+        # never scans (only `calsnack export`, run by an operator, does) and never deletes (items
+        # expire by TTL); the mail bucket is read and written, never listed or emptied, and only
+        # by the two functions that take files in. The stream read and the dead-letter sends
+        # come with the event sources and DLQs.
         functions = runtime.functions
         for entry in SERVICE_FUNCTIONS:
             function = functions[entry]
-            storage.table.grant_read_write_data(function)
-            storage.mail_bucket.grant_read_write(function)
+            function.add_to_role_policy(
+                iam.PolicyStatement(actions=list(TABLE_ACTIONS), resources=[storage.table.table_arn])
+            )
             storage.link_key.grant_read(function)
             commands.queue.grant_send_messages(function)
             sending.queue.grant_send_messages(function)
             sending.grant_send(function)
-            self._acknowledge_wildcards(
-                function, table=storage.table, bucket=storage.mail_bucket, bucket_actions=BUCKET_READ_WRITE
+        # API keys by domain: the management API lists them (the one query of the index).
+        functions["api"].add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:Query"], resources=[f"{storage.table.table_arn}/index/{INDEX_NAME}"]
             )
-        storage.table.grant_read_data(api.authorizer_function)
+        )
+        for entry, prefixes in BUCKET_ACCESS.items():
+            self._grant_objects(functions[entry], storage.mail_bucket, prefixes)
+        # The authorizer only looks an API key up by its hash.
+        api.authorizer_function.add_to_role_policy(
+            iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[storage.table.table_arn])
+        )
         storage.link_key.grant_read(api.authorizer_function)
-        self._acknowledge_wildcards(api.authorizer_function, table=storage.table)
-        analytics.bucket.grant_put(analytics.function)
+        analytics.function.add_to_role_policy(
+            iam.PolicyStatement(actions=["s3:PutObject"], resources=[analytics.bucket.arn_for_objects("*")])
+        )
         # bootstrap.services() reads the link key as it starts, whichever adapters a handler uses.
         storage.link_key.grant_read(analytics.function)
-        self._acknowledge_wildcards(analytics.function, bucket=analytics.bucket, bucket_actions=BUCKET_PUT)
+        nag.acknowledge(
+            analytics.function,
+            {
+                f"AwsSolutions-IAM5[Resource::<{self._logical_id(analytics.bucket)}.Arn>/*]": (
+                    "Write-only, to a bucket that holds nothing but the exporter's files, whose keys carry "
+                    "the day and a random name and so cannot be listed in advance."
+                )
+            },
+        )
 
         self.monitoring = Monitoring(
             self,
@@ -183,29 +236,23 @@ class CalsnackStack(Stack):
                 description=f"DKIM CNAME record {number} for {domain}",
             )
 
-    def _acknowledge_wildcards(
-        self,
-        function: lambda_.Function,
-        *,
-        table: dynamodb.Table | None = None,
-        bucket: s3.Bucket | None = None,
-        bucket_actions: tuple[str, ...] = (),
+    def _grant_objects(
+        self, function: lambda_.Function, bucket: s3.Bucket, prefixes: dict[str, tuple[str, ...]]
     ) -> None:
-        """Acknowledge, finding by finding, the wildcards the CDK grant methods above write."""
-        rules: dict[str, str] = {}
-        if table is not None:
-            rules[f"AwsSolutions-IAM5[Resource::<{self._logical_id(table)}.Arn>/index/*]"] = (
-                "The table's own secondary index (gsi1), granted with the table."
+        """These object actions under these prefixes: nothing of the bucket itself, nothing else."""
+        for prefix, actions in prefixes.items():
+            function.add_to_role_policy(
+                iam.PolicyStatement(actions=list(actions), resources=[bucket.arn_for_objects(f"{prefix}*")])
             )
-        if bucket is not None:
-            rules[f"AwsSolutions-IAM5[Resource::<{self._logical_id(bucket)}.Arn>/*]"] = (
-                "Objects of a bucket this stack owns; keys are message ids and dates, unknown in advance."
+            nag.acknowledge(
+                function,
+                {
+                    f"AwsSolutions-IAM5[Resource::<{self._logical_id(bucket)}.Arn>/{prefix}*]": (
+                        f"Object keys under {prefix} are SES message ids and batch ids, made as mail "
+                        "arrives, so they cannot be named in advance; the grant stops at that prefix."
+                    )
+                },
             )
-            for action in bucket_actions:
-                rules[f"AwsSolutions-IAM5[Action::{action}]"] = (
-                    "An action group of the CDK bucket grant, on a bucket this stack owns."
-                )
-        nag.acknowledge(function, rules)
 
     def _logical_id(self, construct: Construct) -> str:
         resource = construct.node.default_child
@@ -221,7 +268,8 @@ class CalsnackStack(Stack):
                     child,
                     {
                         "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]": (
-                            "CDK's bucket-notification handler: AWS managed basic execution role for its logs."
+                            "CDK's own bucket-notification handler, run only while the stack deploys: the "
+                            "managed policy lets it write its logs and nothing else."
                         ),
                     },
                 )

@@ -1,5 +1,10 @@
 """What the service keeps: the single DynamoDB table, the raw mail bucket (written by SES inbound),
-its access-log bucket, and the link key that signs every link and token."""
+its access-log bucket, and the link key that signs every link and token.
+
+The table and the link key are retained when the stack is deleted, and a new stack would make
+new ones; `tableName`/`tableStreamArn` and `linkKeySecretArn` (docs/deploy.md) hand it the
+earlier stack's instead, so events, answers, API keys and every link already mailed live on.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,11 @@ from infra import nag
 
 #: Prefix SES writes raw inbound mail under (one sub-prefix per mailbox); expires after the retention.
 MAIL_PREFIX = "mail/"
+#: Prefix of CSV batch files (mailed to batch@ or uploaded to the API); they hold attendees'
+#: addresses, so they expire too, once split into command messages long before.
+BATCH_PREFIX = "batches/"
+#: The table's one secondary index (API keys by domain).
+INDEX_NAME = "gsi1"
 
 
 def secure_bucket(
@@ -40,29 +50,29 @@ def secure_bucket(
 
 
 class Storage(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, raw_mail_retention_days: int) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        raw_mail_retention_days: int,
+        batch_file_retention_days: int = 30,
+        table_name: str | None = None,
+        table_stream_arn: str | None = None,
+        link_key_secret_arn: str | None = None,
+    ) -> None:
         super().__init__(scope, construct_id)
 
-        self.table = dynamodb.Table(
-            self,
-            "Table",
-            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
-            time_to_live_attribute="ttl",
-            stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        # gsi1: a domain's API keys. Events need no index: their keys are laid out by domain
-        # and event id (docs/data-model.md), so no event of a batch writes one.
-        self.table.add_global_secondary_index(
-            index_name="gsi1",
-            partition_key=dynamodb.Attribute(name="gsi1pk", type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name="gsi1sk", type=dynamodb.AttributeType.STRING),
-            projection_type=dynamodb.ProjectionType.KEYS_ONLY,
+        self.table: dynamodb.ITable = (
+            self._new_table()
+            if table_name is None or table_stream_arn is None
+            else dynamodb.Table.from_table_attributes(
+                self,
+                "Table",
+                table_name=table_name,
+                table_stream_arn=table_stream_arn,
+                global_indexes=[INDEX_NAME],
+            )
         )
 
         self.log_bucket = secure_bucket(
@@ -84,9 +94,46 @@ class Storage(Construct):
                     prefix=MAIL_PREFIX,
                     expiration=Duration.days(raw_mail_retention_days),
                 ),
+                s3.LifecycleRule(
+                    id="ExpireBatchFiles",
+                    prefix=BATCH_PREFIX,
+                    expiration=Duration.days(batch_file_retention_days),
+                ),
                 s3.LifecycleRule(id="AbortUploads", abort_incomplete_multipart_upload_after=Duration.days(1)),
             ],
         )
+        self.mail_bucket_policy = self._allow_ses_inbound()
+        self.link_key: secretsmanager.ISecret = (
+            self._new_link_key()
+            if link_key_secret_arn is None
+            else secretsmanager.Secret.from_secret_complete_arn(self, "LinkKey", link_key_secret_arn)
+        )
+
+    def _new_table(self) -> dynamodb.Table:
+        table = dynamodb.Table(
+            self,
+            "Table",
+            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            time_to_live_attribute="ttl",
+            stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        # gsi1: a domain's API keys. Events need no index: their keys are laid out by domain
+        # and event id (docs/data-model.md), so no event of a batch writes one.
+        table.add_global_secondary_index(
+            index_name=INDEX_NAME,
+            partition_key=dynamodb.Attribute(name="gsi1pk", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="gsi1sk", type=dynamodb.AttributeType.STRING),
+            projection_type=dynamodb.ProjectionType.KEYS_ONLY,
+        )
+        return table
+
+    def _allow_ses_inbound(self) -> s3.BucketPolicy:
         # SES inbound (receipt rule S3 actions) may write raw mail under mail/, for this account only.
         self.mail_bucket.add_to_resource_policy(
             iam.PolicyStatement(
@@ -105,10 +152,11 @@ class Storage(Construct):
         policy = self.mail_bucket.policy
         if policy is None:  # pragma: no cover - enforce_ssl always creates it
             raise RuntimeError("the mail bucket has no bucket policy")
-        #: Receipt rules depend on it: SES checks it may write when a rule is created.
-        self.mail_bucket_policy: s3.BucketPolicy = policy
+        # Receipt rules depend on it: SES checks it may write when a rule is created.
+        return policy
 
-        self.link_key = secretsmanager.Secret(
+    def _new_link_key(self) -> secretsmanager.Secret:
+        link_key = secretsmanager.Secret(
             self,
             "LinkKey",
             description="calsnack: HMAC key that signs links and tokens",
@@ -118,7 +166,7 @@ class Storage(Construct):
             removal_policy=RemovalPolicy.RETAIN,
         )
         nag.acknowledge(
-            self.link_key,
+            link_key,
             {
                 "AwsSolutions-SMG4": (
                     "Rotating the link key would invalidate every link already mailed (RSVP buttons, landing "
@@ -126,3 +174,4 @@ class Storage(Construct):
                 )
             },
         )
+        return link_key

@@ -22,7 +22,12 @@ from aws_cdk import App, CfnElement  # noqa: E402
 from aws_cdk.assertions import Template  # noqa: E402
 
 from infra.assembly import build_app  # noqa: E402
+from infra.layer import UNBUNDLED_LAYER_FLAG  # noqa: E402
 from infra.stack import CalsnackStack  # noqa: E402
+
+#: The template tests read the template and never run a function: no pip run per synthesis.
+#: tests/infra/test_infra_layer.py builds the real layer's contents.
+TEST_CONTEXT = {UNBUNDLED_LAYER_FLAG: "true"}
 
 #: Lambda entry folders the stack deploys; `lambdas/<entry>/handler.py` provides `lambda_handler`.
 ENTRIES = ("inbound_mail", "command_worker", "sender", "api", "feedback", "exporter", "authorizer")
@@ -53,5 +58,5 @@ def synthesize(outdir: Path, context: dict[str, Any] | None = None) -> Synthesiz
     if missing:
         pytest.fail(f"lambdas/ lacks the entry folders {missing}")
     # nag=False: the compliance tests run cdk-nag themselves, to report findings one by one.
-    app, stack = build_app(context, outdir=str(outdir), nag=False)
+    app, stack = build_app({**TEST_CONTEXT, **(context or {})}, outdir=str(outdir), nag=False)
     return Synthesized(app=app, stack=stack, template=Template.from_stack(stack))

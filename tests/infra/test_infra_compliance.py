@@ -10,7 +10,7 @@ import cdk_nag
 import pytest
 from aws_cdk.assertions import Annotations, Match
 from cfnlint.api import lint
-from infra_synth import Synthesized
+from infra_synth import TEST_CONTEXT, Synthesized
 
 import infra.nag
 from infra.assembly import build_app
@@ -45,7 +45,7 @@ def acknowledgements() -> Iterator[tuple[list[tuple[str, str]], list[str]]]:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(infra.nag, "acknowledge", record)
-        app, _stack = build_app(nag=False)  # no synthesis: cdk-nag walks the construct tree
+        app, _stack = build_app(TEST_CONTEXT, nag=False)  # no synthesis: cdk-nag walks the construct tree
         yield recorded, nag_findings(app)
 
 

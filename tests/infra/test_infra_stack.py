@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
+import boto3
 import pytest
 from aws_cdk.assertions import Match
-from infra_synth import ENTRIES, Synthesized
+from infra_synth import ENTRIES, REPO_ROOT, Synthesized
 
 from infra.analytics import BYTES_SCANNED_CUTOFF, TABLES, VIEWS, create_view_statement
-from infra.api import MANAGEMENT_PATHS
+from infra.api import MANAGEMENT_PATHS, MANAGEMENT_THROTTLE, PUBLIC_THROTTLE
+from infra.stack import BUCKET_ACCESS, SERVICE_FUNCTIONS, TABLE_ACTIONS
+
+#: boto3 method name → DynamoDB API (and so IAM action) name.
+_DYNAMODB_OPERATIONS = boto3.client("dynamodb", region_name="us-east-1").meta.method_to_api_mapping
 
 COMMON_ENVIRONMENT = {
     "TABLE_NAME",
@@ -443,6 +450,91 @@ def test_authorizer_and_exporter_get_narrow_grants(synthesized: Synthesized) -> 
     assert get_item["Resource"] == {"Fn::GetAtt": [table, "Arn"]}  # the table only, no index
 
 
+def _all_statements(synthesized: Synthesized) -> dict[str, list[dict[str, Any]]]:
+    return {
+        entry: _statements_of(synthesized, synthesized.logical_id(function))
+        for entry, function in synthesized.stack.runtime.functions.items()
+    }
+
+
+def test_no_function_may_scan_delete_or_list(synthesized: Synthesized) -> None:
+    """Nothing scans (only the operator's `calsnack export` does), deletes (TTL expires items)
+    or lists a bucket; no action group is granted where one action is used."""
+    for entry, statements in _all_statements(synthesized).items():
+        actions = {action for s in statements for action in _actions(s)}
+        forbidden = {
+            a
+            for a in actions
+            if a in {"dynamodb:Scan", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"}
+            or a.startswith(("s3:DeleteObject", "s3:List", "s3:GetBucket", "s3:Abort"))
+            or (a.endswith("*") and not a.startswith("xray:"))
+        }
+        assert forbidden == set(), entry
+
+
+def test_table_actions_are_exactly_the_calls_the_store_makes(synthesized: Synthesized) -> None:
+    source = (REPO_ROOT / "layers/calsnack/python/calsnack/adapters/aws/store.py").read_text()
+    calls = set(re.findall(r"self\.client\.([a-z_]+)\(", source))
+    # Scan: only all_events, which only the operator's `calsnack export` calls; a transaction is
+    # authorized per action (Put, Update).
+    assert {"scan", "transact_write_items"} <= calls
+    operations = {name: _DYNAMODB_OPERATIONS[name] for name in calls - {"scan", "transact_write_items"}}
+    expected = {f"dynamodb:{api}" for api in operations.values()} | {
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+    }
+    assert set(TABLE_ACTIONS) == expected
+
+    table = synthesized.logical_id(synthesized.stack.storage.table)
+    for entry, statements in _all_statements(synthesized).items():
+        on_table = {
+            a for s in statements if s["Resource"] == {"Fn::GetAtt": [table, "Arn"]} for a in _actions(s)
+        }
+        if entry in SERVICE_FUNCTIONS:
+            assert on_table == set(TABLE_ACTIONS), entry
+        else:
+            assert on_table == {"dynamodb:GetItem"}, entry  # authorizer: keys; exporter: events
+        on_index = [s for s in statements if "/index/" in json.dumps(s["Resource"])]
+        if entry == "api":
+            assert [_actions(s) for s in on_index] == [["dynamodb:Query"]]
+            assert on_index[0]["Resource"]["Fn::Join"][1][-1] == "/index/gsi1"
+        else:
+            assert on_index == [], entry
+
+
+def test_only_inbound_mail_and_the_api_touch_the_mail_bucket_and_only_by_prefix(
+    synthesized: Synthesized,
+) -> None:
+    bucket = synthesized.logical_id(synthesized.stack.storage.mail_bucket)
+    granted: dict[str, dict[str, set[str]]] = {}
+    for entry, statements in _all_statements(synthesized).items():
+        for statement in statements:
+            if bucket not in json.dumps(statement["Resource"]):
+                continue
+            join = statement["Resource"]["Fn::Join"][1]
+            assert join[0] == {"Fn::GetAtt": [bucket, "Arn"]}, entry  # objects, never the bucket
+            granted.setdefault(entry, {}).setdefault(join[1], set()).update(_actions(statement))
+    assert granted == {
+        "inbound_mail": {"/mail/*": {"s3:GetObject"}, "/batches/*": {"s3:GetObject", "s3:PutObject"}},
+        "api": {"/batches/*": {"s3:GetObject", "s3:PutObject"}},
+    }
+
+
+def test_personal_data_in_the_mail_bucket_expires(synthesized: Synthesized) -> None:
+    mail_bucket = synthesized.resources[synthesized.logical_id(synthesized.stack.storage.mail_bucket)]
+    rules = mail_bucket["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert {
+        "Id": "ExpireBatchFiles",
+        "Prefix": "batches/",
+        "ExpirationInDays": 30,
+        "Status": "Enabled",
+    } in rules
+    prefixes = {r.get("Prefix") for r in rules if "ExpirationInDays" in r}
+    # Every prefix a function or SES writes is covered.
+    written = {prefix for access in BUCKET_ACCESS.values() for prefix in access} | {"mail/"}
+    assert written <= prefixes
+
+
 # Sending
 
 
@@ -527,7 +619,7 @@ def test_authorizer_guards_management_paths_only(synthesized: Synthesized) -> No
     )
 
 
-def test_api_stage_is_throttled_traced_and_access_logged(synthesized: Synthesized) -> None:
+def test_api_stage_is_traced_and_access_logged(synthesized: Synthesized) -> None:
     synthesized.template.has_resource_properties(
         "AWS::ApiGateway::Stage",
         {
@@ -537,22 +629,35 @@ def test_api_stage_is_throttled_traced_and_access_logged(synthesized: Synthesize
                 "DestinationArn": Match.any_value(),
                 "Format": Match.string_like_regexp(r"\$context\.requestId"),
             },
-            "MethodSettings": [
-                Match.object_like(
-                    {
-                        "HttpMethod": "*",
-                        "ResourcePath": "/*",
-                        "ThrottlingRateLimit": 100,
-                        "ThrottlingBurstLimit": 200,
-                        "LoggingLevel": "ERROR",
-                    }
-                )
-            ],
         },
     )
     (stage,) = synthesized.of_type("AWS::ApiGateway::Stage").values()
     destination = stage["Properties"]["AccessLogSetting"]["DestinationArn"]
     assert {"Ref": synthesized.logical_id(synthesized.stack.api.access_logs)} in destination["Fn::Join"][1]
+
+
+def test_public_pages_and_management_calls_have_separate_throttles(synthesized: Synthesized) -> None:
+    """The stage default covers the public methods; every management method has its own bucket."""
+    (stage,) = synthesized.of_type("AWS::ApiGateway::Stage").values()
+    settings = {
+        (s["ResourcePath"], s["HttpMethod"]): (s["ThrottlingRateLimit"], s["ThrottlingBurstLimit"])
+        for s in stage["Properties"]["MethodSettings"]
+    }
+    assert all(s["LoggingLevel"] == "ERROR" for s in stage["Properties"]["MethodSettings"])
+    public = (PUBLIC_THROTTLE.rate, PUBLIC_THROTTLE.burst)
+    management = (MANAGEMENT_THROTTLE.rate, MANAGEMENT_THROTTLE.burst)
+    assert management != public
+    expected = {("/*", "*"): public}
+    for path in MANAGEMENT_PATHS:
+        expected[(f"/~1{path}", "*")] = management
+        expected[(f"/~1{path}~1{{proxy+}}", "*")] = management
+    assert settings == expected
+    # Every management method the API has is covered by a setting of its own path.
+    covered = {path.removeprefix("/").replace("~1", "/") for path, _method in settings if path != "/*"}
+    management_methods = {
+        p for p, m in _method_paths(synthesized).items() if m["AuthorizationType"] == "CUSTOM"
+    }
+    assert management_methods == covered
 
 
 # Analytics
