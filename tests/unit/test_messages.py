@@ -26,6 +26,7 @@ def row(n: int) -> CommandRow:
             timezone="America/Chicago",
             subject="Your policy renews — bring your ID",
             description="Dear customer,\nyour policy renews soon.",
+            reminder=n % 3 * 60 if n % 3 else None,
         ),
         attendees=(f"c{n}@client.test",),
         cells=("CREATE", f"policy-{n}", "agent@example.test", "2031-05-17", "09:00", "09:30"),

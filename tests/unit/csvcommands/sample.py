@@ -25,6 +25,7 @@ HEADER = (
     "location",
     "meeting_url",
     "description",
+    "reminder",
     "attendees",
 )
 #: A CREATE row that passes every check, as a mapping a case can override.

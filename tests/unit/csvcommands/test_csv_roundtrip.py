@@ -10,6 +10,7 @@ from datetime import date, time
 from typing import TypeVar
 
 from calsnack.domain.commands import CommandName, CommandRow, EventFields
+from calsnack.ical.alarms import MAX_REMINDER
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -36,6 +37,7 @@ address = st.builds(lambda local, domain: f"{local}@{domain}", local_part, host)
 attendee_lists = st.lists(address, max_size=4, unique=True)
 times = st.times().map(lambda t: time(t.hour, t.minute))
 dates = st.dates(date(2026, 1, 1), date(2199, 12, 30))
+reminders = st.integers(0, MAX_REMINDER)
 urls = st.from_regex(r"https://meet\.example/[a-z0-9-]{1,20}", fullmatch=True)
 
 
@@ -71,6 +73,7 @@ def command_rows(draw: st.DrawFn) -> tuple[list[str], CommandRow]:
             location=draw(maybe(one_line)),
             meeting_url=draw(maybe(urls)),
             description=draw(maybe(multi_line)),
+            reminder=draw(maybe(reminders)),
         )
         attendees = tuple(draw(attendee_lists))
     elif command is CommandName.UPDATE:
@@ -85,6 +88,7 @@ def command_rows(draw: st.DrawFn) -> tuple[list[str], CommandRow]:
                 location=maybe(one_line),
                 meeting_url=maybe(urls),
                 description=maybe(multi_line),
+                reminder=maybe(reminders),
             ).filter(lambda f: f != EventFields())
         )
     elif command is CommandName.INVITE:

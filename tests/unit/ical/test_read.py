@@ -293,7 +293,7 @@ def test_defaults() -> None:
     assert (event.summary, event.location, event.description, event.meeting_url, event.comment) == ("",) * 5
 
 
-def test_shared_calendar_drops_people_alarms_and_client_internals() -> None:
+def test_shared_calendar_drops_people_mail_alarms_and_client_internals_and_keeps_the_reminder() -> None:
     ics = vcalendar(
         vevent(
             "DTSTART:20240301T120000Z",
@@ -308,6 +308,20 @@ def test_shared_calendar_drops_people_alarms_and_client_internals() -> None:
             "BEGIN:VALARM",
             "ACTION:DISPLAY",
             "TRIGGER:-PT15M",
+            "X-WR-ALARMUID:5BDB9035",
+            "ACKNOWLEDGED:20240301T114500Z",
+            "END:VALARM",
+            "BEGIN:VALARM",
+            "ACTION:EMAIL",
+            "TRIGGER:-PT30M",
+            "SUMMARY:Soon",
+            "DESCRIPTION:Kick-off soon",
+            "ATTENDEE:mailto:olga@example.org",
+            "END:VALARM",
+            "BEGIN:VALARM",
+            "ACTION:DISPLAY",
+            "TRIGGER:-PT5M",
+            "X-APPLE-DEFAULT-ALARM:TRUE",
             "END:VALARM",
         )
     )
@@ -318,7 +332,11 @@ def test_shared_calendar_drops_people_alarms_and_client_internals() -> None:
     assert str(calendar["VERSION"]) == "2.0"
     (kept,) = calendar.events
     assert set(kept) == {"UID", "DTSTAMP", "DTSTART", "SUMMARY", "X-GOOGLE-CONFERENCE", "X-ALT-DESC"}
-    assert not kept.subcomponents
+    # The organizer's display reminder goes along, with the text RFC 5545 requires of it; the
+    # e-mail alarm (it names people) and Apple's device default do not.
+    (alarm,) = kept.subcomponents
+    assert dict(alarm) == {"ACTION": "DISPLAY", "TRIGGER": alarm["TRIGGER"], "DESCRIPTION": "Kick-off"}
+    assert alarm["TRIGGER"].dt == -timedelta(minutes=15)
     assert event.organizer == "olga@example.org"
     assert event.attendees == (("ann@example.com", "ACCEPTED"),)
 

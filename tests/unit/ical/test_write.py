@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from calsnack.ical.alarms import MAX_REMINDER, reminder_of
 from calsnack.ical.lines import fold
 from calsnack.ical.write import all_day_dates, event_calendar, icalendar_event_calendar
 from hypothesis import given, settings
@@ -324,3 +325,24 @@ def test_the_direct_writer_writes_icalendars_bytes(
 @given(st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\r\n"), max_size=400))
 def test_lines_fold_exactly_as_icalendar_folds_them(line: str) -> None:
     assert fold(line) == _foldline(line)
+
+
+@pytest.mark.parametrize("minutes", [0, 15, 90, 1440, 10080, MAX_REMINDER])
+@pytest.mark.parametrize("summary", ["Oil change", "Service, tyres; and a long subject " * 3, "   "])
+def test_a_reminder_is_a_display_alarm_written_as_icalendar_writes_it(minutes: int, summary: str) -> None:
+    given: dict[str, Any] = {
+        "start": datetime(2030, 3, 4, 9, 0),
+        "end": datetime(2030, 3, 4, 9, 30),
+        "timezone": "Europe/Paris",
+        "summary": summary,
+        "reminder": minutes,
+    }
+    text = event_calendar(**given)
+    assert text == icalendar_event_calendar(**given)
+    (alarm,) = vevent_of(text).walk("VALARM")
+    assert str(alarm["ACTION"]) == "DISPLAY"
+    assert alarm["TRIGGER"].dt == -timedelta(minutes=minutes)
+    # RFC 5545 requires a display alarm's DESCRIPTION; nothing sent carries an empty one.
+    assert str(alarm["DESCRIPTION"]) == (" ".join(summary.split()) or "Reminder")
+    assert reminder_of(text) == minutes
+    assert reminder_of(event_calendar(**{**given, "reminder": None})) is None

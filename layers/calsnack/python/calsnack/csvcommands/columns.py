@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from calsnack.ical.alarms import MAX_REMINDER
+
 #: The contract's column names, in the contract's order: reasons and refused rows name these.
 COLUMNS: tuple[str, ...] = (
     "command",
@@ -17,6 +19,7 @@ COLUMNS: tuple[str, ...] = (
     "location",
     "meeting_url",
     "description",
+    "reminder",
     "attendees",
 )
 
@@ -66,6 +69,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "conferencelink",
     ),
     "description": ("description", "desc", "details", "notes", "note", "body", "agenda"),
+    "reminder": ("reminder", "reminderminutes", "remindminutesbefore", "reminderminutesbefore", "alarm"),
     "attendees": (
         "attendees",
         "attendee",
@@ -121,3 +125,26 @@ def map_header(header: Iterable[str]) -> dict[str, int]:
         positions[column] = index
         names[column] = name.strip()
     return positions
+
+
+def reminder_minutes(cell: str) -> int | None:
+    """A `reminder` cell as minutes before the start; raises ValueError with the reason for the sender.
+
+    Whole minutes only: "15" is a reminder, "15m", "0.5" or "-10" are typing mistakes the
+    sender should see rather than an alarm at a time nobody asked for.
+    """
+    value = cell.strip()
+    if not value:
+        return None
+    if value.isascii() and value.isdigit():
+        minutes = int(value)
+        if minutes > MAX_REMINDER:
+            raise ValueError(
+                f"the reminder of {minutes} minutes is more than four weeks ({MAX_REMINDER} minutes)"
+                " before the start"
+            )
+        return minutes
+    shown = f'"{value[:40]}…"' if len(value) > 40 else f'"{value}"'
+    if value.startswith("-") and value[1:].isascii() and value[1:].isdigit():
+        raise ValueError(f"the reminder {shown} is negative: give the minutes before the start, such as 15")
+    raise ValueError(f"the reminder {shown} is not a whole number of minutes before the start, such as 15")

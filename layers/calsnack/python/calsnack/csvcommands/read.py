@@ -17,7 +17,13 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, BinaryIO, Final
 from zoneinfo import ZoneInfo, available_timezones
 
-from calsnack.csvcommands.columns import COLUMNS, REQUIRED_COLUMNS, DuplicateColumn, map_header
+from calsnack.csvcommands.columns import (
+    COLUMNS,
+    REQUIRED_COLUMNS,
+    DuplicateColumn,
+    map_header,
+    reminder_minutes,
+)
 from calsnack.domain.commands import CommandName, CommandRow, EventFields
 from calsnack.domain.model import RowError, domain_of, normalize_address
 
@@ -239,6 +245,7 @@ class _RowChecker:
             location_cell,
             url_cell,
             description_cell,
+            reminder_cell,
             attendees_cell,
         ) = self._pick(cells + self._pad)
         command = _COMMANDS.get(command_cell)
@@ -275,6 +282,7 @@ class _RowChecker:
                     _text(description_cell, "description", MAX_DESCRIPTION, one_line=False)
                     if description_cell
                     else None,
+                    _reminder(reminder_cell) if reminder_cell else None,
                 )
                 if fields.start_time is not None and fields.start_time == fields.end_time:
                     raise _Refuse("end_time", _same_times(end_cell))
@@ -402,6 +410,13 @@ def _zone(cell: str, required: bool) -> str | None:
     if name is None:
         raise _Refuse("timezone", f"{_quote(value)} is not an IANA time zone name such as America/Chicago")
     return name
+
+
+def _reminder(cell: str) -> int | None:
+    try:
+        return reminder_minutes(cell)
+    except ValueError as exc:
+        raise _Refuse("reminder", str(exc)) from None
 
 
 def _url(cell: str) -> str | None:

@@ -32,6 +32,7 @@ from icalendar.parser import unescape_backslash
 from icalendar.timezone import tzp
 
 from calsnack.domain.model import normalize_address
+from calsnack.ical.alarms import organizer_alarms
 from calsnack.ical.description import Description, clean_description, is_meeting_link
 from calsnack.ical.zones import iana_zone
 
@@ -463,7 +464,7 @@ def _comment(event: Component) -> str:
 
 
 def _calendar_text(components: list[Component], clock: _Clock) -> str:
-    """The organizer's event as calsnack resends it: no METHOD, people, alarms or client internals."""
+    """The organizer's event as calsnack resends it: no METHOD, people, e-mail alarms or client internals."""
     calendar = Calendar()
     calendar.add("PRODID", PRODID)
     calendar.add("VERSION", "2.0")
@@ -498,6 +499,8 @@ def _shareable(source: Component, clock: _Clock) -> Event:
         # The link lived only in the boilerplate just removed; RFC 7986 gives it its own property.
         conference = vUri(description.meeting_url, params={"VALUE": "URI", "FEATURE": ["AUDIO", "VIDEO"]})
         event.add("CONFERENCE", conference, encode=False)
+    for alarm in organizer_alarms(source, _text(source, "SUMMARY")):
+        event.add_component(alarm)
     return event
 
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Calendar, Event, Timezone, vUri
 
+from calsnack.ical.alarms import reminder_alarm, reminder_text
 from calsnack.ical.lines import date_value, datetime_value, fold, raw_line, text_line
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ def event_calendar(
     description: str = "",
     meeting_url: str = "",
     all_day: bool = False,
+    reminder: int | None = None,
 ) -> str:
     """A VCALENDAR with one VEVENT and the VTIMEZONE it needs, without METHOD.
 
@@ -77,6 +79,8 @@ def event_calendar(
         lines.append(raw_line("URL", meeting_url))
         if _is_meet(meeting_url):
             lines.append(raw_line("X-GOOGLE-CONFERENCE", meeting_url))
+    if reminder is not None:
+        lines.append(reminder_text(reminder, summary))
     lines.append(_TAIL)
     return "".join(lines)
 
@@ -106,6 +110,7 @@ def icalendar_event_calendar(
     description: str = "",
     meeting_url: str = "",
     all_day: bool = False,
+    reminder: int | None = None,
 ) -> str:
     """`event_calendar` built with icalendar components: the reference the direct writer must equal."""
     vevent = Event()
@@ -130,6 +135,8 @@ def icalendar_event_calendar(
         if _is_meet(meeting_url):
             # How Google's own invitations carry a Meet link; only for Meet, whose link it is.
             vevent.add("X-GOOGLE-CONFERENCE", meeting_url)
+    if reminder is not None:
+        vevent.add_component(reminder_alarm(reminder, summary))
 
     calendar = Calendar()
     calendar.add("PRODID", PRODID)

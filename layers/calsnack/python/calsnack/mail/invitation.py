@@ -32,6 +32,7 @@ from icalendar import Event as VEvent
 
 from calsnack.config import Settings
 from calsnack.domain.model import Event, Method, Source
+from calsnack.ical.alarms import organizer_alarms
 from calsnack.ical.description import published_html
 from calsnack.ical.lines import text_line
 from calsnack.ical.write import PRODID, all_day_dates
@@ -611,8 +612,8 @@ def _calendar(settings: Settings, event: Event, method: Method, *, attendee: str
         elif component.name == "VEVENT":
             for name in _PER_SEND:
                 component.pop(name, None)
-            # The organizer's own reminders are not the attendee's; an e-mail alarm even names people.
-            component.subcomponents = [sub for sub in component.subcomponents if sub.name != "VALARM"]
+            # The organizer's reminders go along; an e-mail alarm, which names people, does not.
+            component.subcomponents = organizer_alarms(component, event.summary)
             component.add("UID", event.uid)
             component.add("SEQUENCE", event.sequence)
             component.add("DTSTAMP", stamp)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from calsnack.bootstrap import Services
 from calsnack.domain.commands import CommandName, CommandRow, EventFields
 from calsnack.domain.model import Delivery, Event, EventStatus, Method, RowError, Source, domain_of, event_key
+from calsnack.ical.alarms import reminder_of
 from calsnack.ical.write import event_calendar
 from calsnack.messages import ApplyRows
 from calsnack.ports import Conflict, QueueMessage, QueueName
@@ -53,7 +54,14 @@ def _times(day: date, start: time, end: time, zone: str) -> tuple[datetime, date
 
 
 def _calendar(
-    start: datetime, end: datetime, zone: str, summary: str, location: str, description: str, meeting_url: str
+    start: datetime,
+    end: datetime,
+    zone: str,
+    summary: str,
+    location: str,
+    description: str,
+    meeting_url: str,
+    reminder: int | None,
 ) -> str:
     return event_calendar(
         start=start,
@@ -63,6 +71,7 @@ def _calendar(
         location=location,
         description=description,
         meeting_url=meeting_url,
+        reminder=reminder,
     )
 
 
@@ -85,7 +94,14 @@ def _create(services: Services, row: CommandRow, result: ChunkResult) -> None:
         timezone=f.timezone,
         all_day=False,
         calendar=_calendar(
-            start, end, f.timezone, f.subject, f.location or "", f.description or "", f.meeting_url or ""
+            start,
+            end,
+            f.timezone,
+            f.subject,
+            f.location or "",
+            f.description or "",
+            f.meeting_url or "",
+            f.reminder,
         ),
         location=f.location or "",
         description=f.description or "",
@@ -164,6 +180,11 @@ def _update(services: Services, sender_domain: str, row: CommandRow, result: Chu
         event.description,
         event.meeting_url,
     )
+    # The reminder lives in the calendar text only. A new one is no change attendees see
+    # (CONTRACT §2): it is stored for the sends to come and sends nothing by itself.
+    old_reminder = reminder_of(event.calendar)
+    reminder = f.reminder if f.reminder is not None else old_reminder
+    rebuild = changed or reminder != old_reminder
     updated = event.revised(
         start=start,
         end=end,
@@ -175,8 +196,8 @@ def _update(services: Services, sender_domain: str, row: CommandRow, result: Chu
         applied_row=row.marker,
         updated_at=services.clock(),
         sequence=event.sequence + 1 if changed else event.sequence,
-        calendar=_calendar(start, end, zone, summary, location, description, meeting_url)
-        if changed
+        calendar=_calendar(start, end, zone, summary, location, description, meeting_url, reminder)
+        if rebuild
         else event.calendar,
     )
     services.store.put_event(updated)
