@@ -23,3 +23,22 @@ def synthesized_quicksight(tmp_path_factory: pytest.TempPathFactory) -> Synthesi
             "alarmEmail": "ops@example.com",
         },
     )
+
+
+#: A second stack beside the first, in the same account and region, taking over the first's
+#: retained table and link key (docs/deploy.md, "Redeploying").
+SECOND_STACK = {
+    "stackName": "CalsnackStaging",
+    "domain": "staging.example.com",
+    "tableName": "Calsnack-StorageTable-1A2B3C",
+    "tableStreamArn": "arn:aws:dynamodb:us-east-1:111122223333:table/Calsnack-StorageTable-1A2B3C/stream/2026-01-01T00:00:00.000",
+    "linkKeySecretArn": "arn:aws:secretsmanager:us-east-1:111122223333:secret:StorageLinkKey-AbCdEf",
+    "batchFileRetentionDays": "7",
+    "quicksight": "true",
+}
+
+
+@pytest.fixture(scope="session")
+def synthesized_second(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """`cdk deploy -c stackName=... -c tableName=... -c linkKeySecretArn=...` (SECOND_STACK)."""
+    return synthesize(tmp_path_factory.mktemp("cdk.out.second"), SECOND_STACK)
