@@ -12,7 +12,11 @@ import hmac
 import re
 from urllib.parse import quote, urlencode
 
-_VIP = re.compile(r"^vip-(?P<key>[0-9a-f]{32})-(?P<sig>[0-9a-f]{12})$")
+from calsnack.domain.model import is_event_key
+
+#: `vip-<event key in base32>-<signature>`: base32 keeps the local part at 60 characters, within
+#: the 64 that RFC 5321 allows (the key in hex would not fit), and survives case folding.
+_VIP = re.compile(r"^vip-(?P<key>[a-z2-7]{45})-(?P<sig>[a-z2-7]{10})$")
 
 
 class Links:
@@ -49,8 +53,8 @@ class Links:
         return self._url(f"/u/{quote(domain)}", self.sign("unsubscribe", email, domain), email=email)
 
     def vip_address(self, event_key: str) -> str:
-        sig = hmac.new(self._key, f"vip\x1f{event_key}".encode(), hashlib.sha256).hexdigest()[:12]
-        return f"vip-{event_key}-{sig}@{self.domain}"
+        mac = hmac.new(self._key, f"vip\x1f{event_key}".encode(), hashlib.sha256).digest()
+        return f"vip-{_base32(bytes.fromhex(event_key))}-{_base32(mac[:7])[:10]}@{self.domain}"
 
     def vip_event(self, address: str) -> str | None:
         """The event key a VIP address stands for, or None when it is not one of ours."""
@@ -58,5 +62,11 @@ class Links:
         match = _VIP.match(local)
         if match is None or domain != self.domain.lower():
             return None
-        key = match["key"]
+        key = base64.b32decode(match["key"].upper() + "===").hex()
+        if not is_event_key(key):
+            return None
         return key if hmac.compare_digest(self.vip_address(key).lower(), address.lower()) else None
+
+
+def _base32(data: bytes) -> str:
+    return base64.b32encode(data).decode().rstrip("=").lower()

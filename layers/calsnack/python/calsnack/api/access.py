@@ -50,7 +50,7 @@ class DashboardGrant:
     expires: datetime
 
     def owns(self, event: Event) -> bool:
-        return event.organizer == self.organizer
+        return event.organized_by(self.organizer)
 
 
 def dashboard_grant(organizer: str, expires: str, token: str) -> DashboardGrant:

@@ -36,7 +36,7 @@ from calsnack.api.models import (
 from calsnack.api.responses import HTML_PAGE, documented, html, security_headers
 from calsnack.bootstrap import services
 from calsnack.csvcommands.refused import formula_safe
-from calsnack.domain.model import Attendee, Event, PartStat
+from calsnack.domain.model import EVENT_KEY_PATTERN, Attendee, Event, PartStat
 from calsnack.mail.snack import rsvp_snippet, when_text
 from calsnack.usecases.invite_vips import VipListRefused, addresses_in, invite_addresses
 
@@ -45,7 +45,7 @@ router = Router()  # type: ignore[no-untyped-call]
 ORGANIZER = Query(alias="o", max_length=254, description="the organizer, as in the dashboard link")
 EXPIRES = Query(alias="x", max_length=12, description="the link's expiry (Unix time), as in the link")
 TOKEN = Query(alias="t", max_length=64, description="the link's signature")
-EVENT_KEY = Path(pattern=r"^[0-9a-f]{32}$")
+EVENT_KEY = Path(pattern=f"^{EVENT_KEY_PATTERN}$")
 
 #: The chart reads at most this many attendees (pages of PAGE): enough to show the trend.
 TIMELINE_LIMIT = 20_000

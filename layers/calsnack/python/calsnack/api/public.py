@@ -15,13 +15,13 @@ from calsnack.api.assets import assets
 from calsnack.api.calendar_links import google_calendar_url, office365_url, outlook_com_url
 from calsnack.api.responses import HTML_PAGE, documented, html
 from calsnack.bootstrap import services
-from calsnack.domain.model import normalize_address
+from calsnack.domain.model import EVENT_KEY_PATTERN, normalize_address
 from calsnack.ical.publish import publish_ics
 from calsnack.usecases.answer_rsvp import ButtonAnswer, RsvpRefused, answer_rsvp
 
 router = Router()  # type: ignore[no-untyped-call]
 
-EVENT_KEY = Path(pattern=r"^[0-9a-f]{32}$", description="the event's key, as in the signed link")
+EVENT_KEY = Path(pattern=f"^{EVENT_KEY_PATTERN}$", description="the event's key, as in the signed link")
 TOKEN = Query(max_length=64, description="the link's signature")
 EMAIL = Query(max_length=254, description="pre-fills the address field (mail-merge tools)")
 PAGE_RESPONSES: dict[int, OpenAPIResponse] = {200: HTML_PAGE, 404: HTML_PAGE}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -65,26 +66,52 @@ def _digest(text: str, digits: int) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:digits]
 
 
+#: The event key's parts, in hex digits: domain, event id, organizer, and (organizer, event id).
+_DOMAIN_DIGITS, _EVENT_ID_DIGITS, _ORGANIZER_DIGITS, _PAIR_DIGITS = 8, 8, 8, 32
+EVENT_KEY_DIGITS = _DOMAIN_DIGITS + _EVENT_ID_DIGITS + _ORGANIZER_DIGITS + _PAIR_DIGITS
+#: What an event key looks like, for links, addresses and Message-IDs read back from outside.
+EVENT_KEY_PATTERN = f"[0-9a-f]{{{EVENT_KEY_DIGITS}}}"
+_EVENT_KEY = re.compile(EVENT_KEY_PATTERN)
+
+
+def is_event_key(text: str) -> bool:
+    return _EVENT_KEY.fullmatch(text) is not None
+
+
 def event_key_prefix(domain: str, event_id: str | None = None) -> str:
     """The leading digits shared by every key of the domain's events (or of one event id in it)."""
-    prefix = _digest(domain.strip().lower(), 8)
-    return prefix if event_id is None else prefix + _digest(event_id, 16)
+    prefix = _digest(domain.strip().lower(), _DOMAIN_DIGITS)
+    return prefix if event_id is None else prefix + _digest(event_id, _EVENT_ID_DIGITS)
+
+
+def organizer_digits(organizer: str) -> str:
+    """The digits every key of the organizer's events holds after its prefix (a store filters on them)."""
+    return _digest(normalize_address(organizer), _ORGANIZER_DIGITS)
+
+
+def _pair_digits(organizer: str, event_id: str) -> str:
+    # The organizer's length makes the text unambiguous whatever either part contains.
+    return _digest(f"calsnack-event\n{len(organizer)}:{organizer}:{event_id}", _PAIR_DIGITS)
 
 
 def event_key(organizer: str, event_id: str) -> str:
     """The stable internal key of an event: the same organizer and event id always meet again.
 
-    32 hex digits in three parts: the organizer's domain (8), the event id (16), the organizer
-    (8). A store can then lay out a domain's events under the key's prefixes and find a CSV
-    row's event id among the domain's events by prefix, with no index to write or to lag.
+    56 hex digits in four parts: the organizer's domain (8), the event id (8), the organizer
+    (8), then 32 over the organizer and the event id together. A store lays out a domain's
+    events under the first two parts and finds a CSV row's event id among the domain's events
+    by prefix, with no index to write or to lag. The short parts are for finding, not for
+    telling events apart: anyone can search out an address of their own whose short digits
+    match another organizer's (a plus-address, a subdomain), and every invitee knows the
+    meeting's UID. The last part is what keeps two events' keys apart: 128 bits of SHA-256
+    over the pair, which no search reaches.
     """
     organizer = normalize_address(organizer)
-    return event_key_prefix(domain_of(organizer), event_id) + event_key_suffix(organizer)
-
-
-def event_key_suffix(organizer: str) -> str:
-    """The trailing digits shared by every key of the organizer's events."""
-    return _digest(normalize_address(organizer), 8)
+    return (
+        event_key_prefix(domain_of(organizer), event_id)
+        + organizer_digits(organizer)
+        + _pair_digits(organizer, event_id)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +159,14 @@ class Event:
     @property
     def cancelled(self) -> bool:
         return self.status is EventStatus.CANCELLED
+
+    def organized_by(self, address: str) -> bool:
+        """Whether `address` (an authenticated sender, say) is this event's organizer.
+
+        Every organizer action asks this of the stored event, not of a key computed from the
+        request: finding an event and being allowed to change it are separate questions.
+        """
+        return normalize_address(self.organizer) == normalize_address(address)
 
     def revised(self, **changes: object) -> Event:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -7,9 +7,7 @@ from the renderer so the feedback Lambda does not import the calendar machinery.
 
 from __future__ import annotations
 
-import re
-
-_EVENT_KEY = re.compile(r"[0-9a-f]{32}")
+from calsnack.domain.model import is_event_key
 
 
 def event_key_of_message_id(message_id: str, domain: str) -> str | None:
@@ -21,6 +19,6 @@ def event_key_of_message_id(message_id: str, domain: str) -> str | None:
     if not at or host.lower() != domain.strip().lower():
         return None
     key, dot, rest = local.partition(".")
-    if not dot or not rest or not _EVENT_KEY.fullmatch(key):
+    if not dot or not rest or not is_event_key(key):
         return None
     return key

@@ -1,8 +1,9 @@
 """An organizer's invitation, update or cancellation arriving at snack@: keep the event, answer with a snack.
 
 Revisions are ordered as the reference servers order them (SEQUENCE, then DTSTAMP), so a
-repeated or stale message changes nothing; only the organizer may change an event, and
-the event is keyed by (organizer, UID), so another organizer cannot touch it.
+repeated or stale message changes nothing. Only the organizer may change an event (RFC 5546
+§6): the event is keyed by (organizer, UID), and the stored event's organizer must also be
+the authenticated sender (or the organizer a trusted relay vouches for) before anything changes.
 """
 
 from __future__ import annotations
@@ -118,6 +119,13 @@ def _apply(services: Services, ev: ClientEvent, method: str, mail: InboundMail) 
     now = services.clock()
     key = event_key(organizer, ev.uid)
     existing = services.store.get_event(key)
+    if existing is not None and not existing.organized_by(organizer):
+        # Keys are not trusted to tell organizers apart: the stored event's organizer decides.
+        logger.warning(
+            "event of another organizer", extra={"event": key, "sender": mail.sender, "organizer": organizer}
+        )
+        explain_refusal(services, mail, f'only the organizer of "{ev.summary}" can change or cancel it.')
+        return Outcome(key, "not-organizer")
     if existing is None:
         if method == "CANCEL":
             return Outcome(key, "cancel-unknown")

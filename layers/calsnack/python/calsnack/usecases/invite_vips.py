@@ -65,7 +65,7 @@ def invite_addresses(services: Services, event: Event, addresses: Sequence[str],
 
 
 def invite_vips(services: Services, mail: InboundMail, event: Event) -> int:
-    if not mail.authenticated or mail.sender != event.organizer:
+    if not mail.authenticated or not event.organized_by(mail.sender):
         explain_refusal(services, mail, "only the event's organizer can send its VIP list")
         return 0
     addresses = addresses_in(vip_text(mail.message))[:MAX_ADDRESSES]

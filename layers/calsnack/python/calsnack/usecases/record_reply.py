@@ -9,7 +9,7 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 
 from calsnack.bootstrap import Services
-from calsnack.domain.model import GOING, Answer, Channel, Delivery, Method, PartStat
+from calsnack.domain.model import GOING, Answer, Channel, Delivery, Method, PartStat, is_event_key
 from calsnack.ical.read import NoCalendar, read_calendar_mail
 from calsnack.mail.inbound import InboundMail
 from calsnack.usecases.enqueue import enqueue_deliveries
@@ -20,8 +20,9 @@ _PARTSTATS = {p.value: p for p in PartStat}
 
 
 def event_key_of_uid(uid: str, domain: str) -> str | None:
+    """The event key in the UID of one of the service's own invitations (`<key>@<domain>`)."""
     local, _, uid_domain = uid.partition("@")
-    return local if uid_domain.lower() == domain.lower() and len(local) == 32 else None
+    return local if uid_domain.lower() == domain.lower() and is_event_key(local) else None
 
 
 def record_reply(services: Services, mail: InboundMail) -> int:

@@ -13,7 +13,6 @@ import heapq
 import itertools
 import json
 import math
-import re
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -41,8 +40,9 @@ from calsnack.domain.model import (
     Source,
     domain_of,
     event_key_prefix,
-    event_key_suffix,
+    is_event_key,
     normalize_address,
+    organizer_digits,
 )
 from calsnack.ical.write import fields_calendar
 from calsnack.ports import Conflict
@@ -79,7 +79,6 @@ _RETRYABLE_CANCELLATIONS = frozenset(
 
 
 _COUNTED = tuple(f.name for f in fields(Counts))
-_EVENT_KEY = re.compile(r"[0-9a-f]{32}")
 
 
 def shard_of(text: str, shards: int) -> int:
@@ -413,7 +412,7 @@ class DynamoStore:
 
     # -- events ------------------------------------------------------------------------------
     def get_event(self, key: str) -> Event | None:
-        if not _EVENT_KEY.fullmatch(key):  # from a URL, say: no event can have it
+        if not is_event_key(key):  # from a URL, say: no event can have it
             return None
         item = self.client.get_item(
             TableName=self.table, Key=_key(event_pk(key), key), ConsistentRead=True
@@ -421,7 +420,7 @@ class DynamoStore:
         return event_from_item(item) if item else None
 
     def get_events(self, keys: Iterable[str]) -> dict[str, Event]:
-        wanted = sorted({k for k in keys if _EVENT_KEY.fullmatch(k)})
+        wanted = sorted({k for k in keys if is_event_key(k)})
         items = self._get_items([_key(event_pk(k), k) for k in wanted])
         return {e.key: e for e in map(event_from_item, items)}
 
@@ -455,7 +454,7 @@ class DynamoStore:
         every event of every batch, for a report asked for now and then.
         """
         organizer = normalize_address(organizer)
-        events = self._domain_events(domain_of(organizer), event_key_suffix(organizer))
+        events = self._domain_events(domain_of(organizer), organizer_digits(organizer))
         return [e for e in events if normalize_address(e.organizer) == organizer]
 
     def events_by_domain(self, domain: str) -> list[Event]:
