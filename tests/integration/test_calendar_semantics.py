@@ -4,8 +4,10 @@ by icalendar and libical (tests/interop.py)."""
 
 from __future__ import annotations
 
+import csv
 import email
 import email.policy
+import io
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
@@ -105,3 +107,51 @@ def test_csv_text_fields_span_lines(world: World) -> None:
     assert str(vevent["DESCRIPTION"]) == "Bring:\n- ID\n- laptop"
     html = invite.get_body(("html",)).get_content()
     assert "Acme Inc.<br>12 Main St, Suite 3<br>Springfield" in html
+
+
+def refused_rows(message: EmailMessage) -> list[list[str]]:
+    part = next(p for p in message.iter_attachments() if (p.get_filename() or "").endswith(".csv"))
+    payload = part.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return list(csv.reader(io.StringIO(payload.decode("utf-8-sig"))))
+
+
+def test_csv_times_inside_a_dst_gap_are_refused(world: World) -> None:
+    """2027-03-14 02:30 does not exist in Chicago (point 7): refused with the reason, also when an
+    UPDATE moves an event's kept 02:30 start onto that day."""
+    result = deliver_batch(
+        world,
+        "CREATE,gap,olga@example.test,2027-03-14,02:30,03:30,America/Chicago,Gap,,,,g@client.test",
+        "CREATE,early,olga@example.test,2027-03-13,02:30,03:30,America/Chicago,Early,,,,e@client.test",
+        "UPDATE,early,,2027-03-14,,,,,,,,",
+    )
+    assert "1 applied" in result["Subject"] and "2 refused" in result["Subject"], result["Subject"]
+    refused = refused_rows(result)[1:]
+    assert [row[:2] for row in refused] == [["2", "start_time"], ["4", "start_time"]]
+    for row in refused:
+        assert row[2].startswith("2027-03-14 02:30 does not exist in America/Chicago"), row
+    assert world.mails_to("g@client.test") == []
+    event = world.services.store.get_event(event_key("olga@example.test", "early"))
+    assert event.start.date().isoformat() == "2027-03-13"
+
+
+def test_floating_times_stay_floating(world: World) -> None:
+    """Thunderbird writes a floating DTSTART ("09:00 wherever you are"): it is sent as it came."""
+    uid = "floating-1@mozilla.org"
+    day = FUTURE
+    text = "\r\n".join([
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Mozilla.org/NONSGML Mozilla Calendar V1.1//EN",
+        "METHOD:REQUEST", "BEGIN:VEVENT", f"UID:{uid}", "DTSTAMP:20260101T000000Z",
+        f"DTSTART:{day}T090000", f"DTEND:{day}T100000", "SUMMARY:Stand-up", "SEQUENCE:0",
+        "ORGANIZER;CN=Olga:mailto:olga@example.test",
+        f"ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:snack@{world.domain}",
+        "X-MOZ-GENERATION:1", "END:VEVENT", "END:VCALENDAR", "",
+    ])  # fmt: skip
+    deliver_invitation(world, text, "olga@example.test")
+    answer_rsvp(world.services, event_key("olga@example.test", uid), ButtonAnswer.YES, "fay@client.test")
+    world.pump()
+    [invite] = world.mails_to("fay@client.test")
+    vevent = sent_calendars_are_clean([invite])[0].walk("VEVENT")[0]
+    assert vevent.decoded("DTSTART") == datetime.strptime(f"{day}T090000", "%Y%m%dT%H%M%S")
+    assert vevent.decoded("DTEND").tzinfo is None
+    assert f"DTSTART:{day}T090000\r\n" in next(iter(calendar_parts(invite)))

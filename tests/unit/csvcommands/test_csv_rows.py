@@ -80,6 +80,42 @@ REFUSALS = [
     ("subject two lines", {**CREATE, "subject": "a\r\nb"}, "subject", "the subject must be on one line"),
     ("subject bell", {**CREATE, "subject": "a\x07b"}, "subject", "the subject contains a control character"),
     ("location NUL", {**CREATE, "location": "a\x00b"}, "location", "the location contains a control"),
+    (
+        "start in a DST gap",
+        {
+            **CREATE,
+            "date": "2027-03-14",
+            "start_time": "02:30",
+            "end_time": "04:00",
+            "timezone": "America/Chicago",
+        },
+        "start_time",
+        "2027-03-14 02:30 does not exist in America/Chicago: the clocks skip it",
+    ),
+    (
+        "end in a DST gap",
+        {
+            **CREATE,
+            "date": "2027-03-14",
+            "start_time": "01:00",
+            "end_time": "02:15",
+            "timezone": "America/Chicago",
+        },
+        "end_time",
+        "2027-03-14 02:15 does not exist in America/Chicago",
+    ),
+    (
+        "end in the next day's gap",
+        {
+            **CREATE,
+            "date": "2027-03-13",
+            "start_time": "23:00",
+            "end_time": "02:00",
+            "timezone": "America/Chicago",
+        },
+        "end_time",
+        "2027-03-14 02:00 does not exist",
+    ),
     ("location too long", {**CREATE, "location": "l" * 501}, "location", "the location is longer than 500"),
     (
         "description too long",
@@ -262,6 +298,17 @@ ACCEPTED = [
     ("subject 255", {**CREATE, "subject": "s" * 255}, {"subject": "s" * 255}),
     ("subject tab", {**CREATE, "subject": "a\tb"}, {"subject": "a\tb"}),
     ("subject padded", {**CREATE, "subject": "\u00a0 Planning \t"}, {"subject": "Planning"}),
+    (
+        "the repeated hour of autumn",
+        {
+            **CREATE,
+            "date": "2027-11-07",
+            "start_time": "01:30",
+            "end_time": "02:30",
+            "timezone": "America/Chicago",
+        },
+        {"start_time": time(1, 30)},
+    ),
     ("description CRLF", {**CREATE, "description": "a\r\nb\rc"}, {"description": "a\nb\nc"}),
     (
         "location on lines",

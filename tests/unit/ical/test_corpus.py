@@ -16,7 +16,7 @@ from calsnack.ical.read import (
     NoCalendar,
     read_calendar_text,
 )
-from icalendar import Calendar, vDDDLists, vDDDTypes
+from icalendar import Calendar
 
 from tests.unit.ical.conftest import BUNDLED, PERMISSIVE, SHARED, CorpusFile, corpus, manifest, read_file
 
@@ -100,17 +100,8 @@ def assert_shareable(text: str, uid: str) -> None:
             assert not set(alarm) & {"ATTENDEE", "ACKNOWLEDGED"}
             assert not {name for name in alarm if name.startswith("X-")}
         names = set(vevent)
-        assert not [name for name, value in vevent.property_items(recursive=False) if is_floating(value)]
         assert not names & {"ORGANIZER", "ATTENDEE"}
         assert {name for name in names if name.startswith("X-")} <= SHAREABLE_EXTENSIONS
-
-
-def is_floating(value: object) -> bool:
-    """A date-time with neither TZID nor "Z": each attendee would read it in their own zone."""
-    items = value.dts if isinstance(value, vDDDLists) else [value]
-    moments = [item.dt for item in items if isinstance(item, vDDDTypes)]
-    flat = [part for moment in moments for part in (moment if isinstance(moment, tuple) else (moment,))]
-    return any(isinstance(part, datetime) and part.tzinfo is None for part in flat)
 
 
 def test_bundled_files_are_the_permissive_part_of_the_corpus() -> None:

@@ -155,10 +155,12 @@ def test_undefined_unknown_zone_is_read_as_utc() -> None:
     assert (event.timezone, event.start) == ("UTC", datetime(2024, 3, 1, 12, tzinfo=UTC))
 
 
-def test_floating_time_is_read_as_utc() -> None:
-    event = only(read_calendar_text(vcalendar(vevent("DTSTART:20240301T120000"))))
+def test_floating_time_is_ordered_as_utc_and_resent_floating() -> None:
+    """CONTRACT §2 "Times": a floating value means the same wall-clock time in what is sent."""
+    event = only(read_calendar_text(vcalendar(vevent("DTSTART:20240301T120000", "RDATE:20240308T120000"))))
     assert (event.timezone, event.start) == ("UTC", datetime(2024, 3, 1, 12, tzinfo=UTC))
-    assert "DTSTART:20240301T120000Z" in event.calendar
+    assert "DTSTART:20240301T120000\r\n" in event.calendar
+    assert "RDATE:20240308T120000\r\n" in event.calendar
 
 
 def test_each_calendar_uses_its_own_zone_definition() -> None:

@@ -26,6 +26,7 @@ from calsnack.csvcommands.columns import (
 )
 from calsnack.domain.commands import CommandName, CommandRow, EventFields
 from calsnack.domain.model import RowError, domain_of, normalize_address
+from calsnack.ical.zones import nonexistent_time, offset_changes
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -291,6 +292,7 @@ class _RowChecker:
                 elif fields == _NO_FIELDS:
                     hint = " (to add attendees, use INVITE)" if attendees_cell.strip() else ""
                     raise _Refuse("command", f"nothing to update: every event column is empty{hint}")
+                _check_exists(fields)
                 if self._over(fields):
                     raise _Refuse("end_time", "the event is already over")
         except _Refuse as refusal:
@@ -327,6 +329,26 @@ class _RowChecker:
         if last_day <= self._surely_past:
             return True
         return datetime.combine(last_day, end, tzinfo=ZoneInfo(zone)) <= self._now
+
+
+def _check_exists(fields: EventFields) -> None:
+    """Refuse a start or end the zone skips (a DST gap); an UPDATE missing a part is checked
+    when it is applied, against the event's own date, time and zone."""
+    day, zone = fields.date, fields.timezone
+    if day is None or zone is None or not (offset_changes(day, zone) or offset_changes(day + _ONE_DAY, zone)):
+        return
+    for column, moment in (("start_time", fields.start_time), ("end_time", fields.end_time)):
+        if moment is None:
+            continue
+        last_day = (
+            day + _ONE_DAY
+            if column == "end_time" and fields.start_time and moment < fields.start_time
+            else day
+        )
+        if (
+            reason := nonexistent_time(datetime.combine(last_day, moment, tzinfo=ZoneInfo(zone)))
+        ) is not None:
+            raise _Refuse(column, reason)
 
 
 def _same_times(end_cell: str) -> str:

@@ -305,9 +305,16 @@ class _Clock:
         if isinstance(value, tuple):  # RDATE;VALUE=PERIOD: (start, end or duration)
             start, end = value
             if isinstance(end, datetime):
-                return self._instant(start, tzid), self._instant(end, tzid)
-            return self._instant(start, tzid), end
-        return self.moment(value, tzid) if isinstance(value, date) else value
+                return self._kept(start, tzid), self._kept(end, tzid)
+            return self._kept(start, tzid), end
+        return self._kept(value, tzid) if isinstance(value, datetime) else value
+
+    def _kept(self, value: datetime, tzid: str | None) -> datetime:
+        """A floating time stays floating in what is resent: "09:00 wherever you are" (RFC 5545
+        §3.3.5) is the organizer's meaning, and UTC would move it for everyone else."""
+        if tzid is None and value.tzinfo is None:
+            return value
+        return self._instant(value, tzid)
 
 
 def _definition(vtimezone: Timezone) -> tzinfo | None:

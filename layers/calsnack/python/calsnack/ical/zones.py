@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from datetime import UTC, datetime, timedelta, tzinfo
-from functools import cache
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import cache, lru_cache
 from itertools import pairwise
 
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
@@ -146,3 +146,38 @@ def _cities() -> dict[str, str]:
         if area and area != "Etc":
             cities.setdefault(city.replace("_", " ").casefold(), name)
     return cities
+
+
+def skipped_wall_time(moment: datetime) -> datetime | None:
+    """Where clocks actually stand at an aware wall-clock time that the zone skips, else None.
+
+    Inside a DST gap (2027-03-14 02:30 in America/Chicago) the time names no instant:
+    zoneinfo gives it the offset from before the jump, and the round trip through UTC lands
+    after the gap (03:30). RFC 5545 §3.3.5 would shift it silently; a CSV row is refused with
+    that time in its reason instead, since the organizer's sheet is wrong.
+    """
+    zone = moment.tzinfo
+    if zone is None:
+        return None
+    actual = moment.astimezone(UTC).astimezone(zone)
+    return actual if actual.replace(tzinfo=None) != moment.replace(tzinfo=None, fold=0) else None
+
+
+def nonexistent_time(moment: datetime) -> str | None:
+    """Why an aware wall-clock time cannot be used (it is inside a DST gap), or None."""
+    actual = skipped_wall_time(moment)
+    if actual is None:
+        return None
+    return (
+        f"{moment:%Y-%m-%d %H:%M} does not exist in {moment.tzinfo}: the clocks skip it for daylight"
+        f" saving time (that instant is {actual:%H:%M}); choose a time outside the change"
+    )
+
+
+@lru_cache(maxsize=4096)
+def offset_changes(day: date, zone: str) -> bool:
+    """Whether the zone's UTC offset changes during `day`: only then can one of its times be
+    skipped, so a million CSV rows check a cached day rather than each time."""
+    tz = zoneinfo.ZoneInfo(zone)
+    first = datetime.combine(day, time(0), tzinfo=tz)
+    return first.utcoffset() != datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).utcoffset()

@@ -16,6 +16,7 @@ from calsnack.domain.commands import CommandName, CommandRow, EventFields
 from calsnack.domain.model import Delivery, Event, EventStatus, Method, RowError, Source, domain_of, event_key
 from calsnack.ical.alarms import reminder_of
 from calsnack.ical.write import event_calendar
+from calsnack.ical.zones import nonexistent_time
 from calsnack.messages import ApplyRows
 from calsnack.ports import Conflict, QueueMessage, QueueName
 from calsnack.usecases.enqueue import delivery_messages, fan_out_message
@@ -144,6 +145,10 @@ def _updated(event: Event, f: EventFields, zone: str) -> tuple[datetime, datetim
         _, finish = _times(day, start_time, f.end_time, zone)
     else:
         finish = begin + (event.end - event.start)
+    # The row alone could not be checked: its date, time or zone came from the event.
+    for column, moment in (("start_time", begin), ("end_time", finish if f.end_time else None)):
+        if moment is not None and (reason := nonexistent_time(moment)) is not None:
+            raise RowRefused(column, reason)
     return begin, finish
 
 
