@@ -11,6 +11,9 @@ RETENTION = Duration.days(14)
 #: Lambda's advice: a queue's visibility timeout is at least six times its consumer's timeout.
 VISIBILITY_FACTOR = 6
 MAX_RECEIVE_COUNT = 5
+#: SQS takes messages up to 1 MiB now; calsnack's stay at 256 KiB (adapters/aws/queue.py packs
+#: to it), so that a batch of ten fits Lambda's 6 MB synchronous payload with room to spare.
+MAX_MESSAGE_BYTES = 256 * 1024
 
 
 def dead_letter_queue(scope: Construct, construct_id: str, *, fifo: bool = False) -> sqs.Queue:
@@ -41,6 +44,7 @@ def work_queue(
         enforce_ssl=True,
         retention_period=RETENTION,
         visibility_timeout=Duration.seconds(consumer_timeout.to_seconds() * VISIBILITY_FACTOR),
+        max_message_size_bytes=MAX_MESSAGE_BYTES,
         dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letters, max_receive_count=MAX_RECEIVE_COUNT),
         # FIFO: messages carry their own MessageDeduplicationId; high throughput per message group.
         fifo=fifo or None,

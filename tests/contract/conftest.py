@@ -9,13 +9,17 @@ import pytest
 from calsnack.ports import Store
 from moto import mock_aws
 
+from tests.aws_limits import enforce_limits
 from tests.contract.adapter_sets import AdapterSet, AwsWorld, embedded_set
 
 
 @pytest.fixture(scope="module")
 def aws_world() -> Iterator[AwsWorld]:
     with mock_aws():
-        yield AwsWorld()
+        world = AwsWorld()
+        # moto enforces few of AWS's request limits: these clients refuse what AWS would.
+        enforce_limits(world.dynamodb, world.sqs, world.s3, world.sesv2)
+        yield world
 
 
 @pytest.fixture(params=["embedded", "aws"])

@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 import pytest
 from aws_cdk.assertions import Match
+from calsnack.adapters.aws.queue import BATCH_BYTES
 from infra_synth import ENTRIES, REPO_ROOT, Synthesized
 
 from infra.analytics import BYTES_SCANNED_CUTOFF, TABLES, VIEWS, create_view_statement
@@ -278,6 +279,12 @@ def test_queue_consumers_report_item_failures_and_cap_concurrency(
             "ScalingConfig": {"MaximumConcurrency": max_concurrency},
         },
     )
+
+
+def test_work_queues_take_the_message_size_the_queue_adapter_packs_to(synthesized: Synthesized) -> None:
+    for stage in (synthesized.stack.commands, synthesized.stack.sending):
+        queue = synthesized.resources[synthesized.logical_id(stage.queue)]["Properties"]
+        assert queue["MaximumMessageSize"] == BATCH_BYTES == 262_144
 
 
 def test_queue_visibility_timeout_is_at_least_six_times_the_consumer_timeout(

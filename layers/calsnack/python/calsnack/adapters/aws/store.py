@@ -70,6 +70,12 @@ BATCH_SHARDS = 16
 MARKER_TTL = timedelta(days=30)
 #: One stored part of refused rows stays well below DynamoDB's 400 KB item limit.
 _ERROR_PART_BYTES = 300_000
+#: How much of each cell a refused row too large for one part echoes back.
+_CELL_ECHO = 1000
+#: TransactWriteItems: at most 100 actions and 4 MB of items in one request. A chunk's
+#: refusals beyond that go into further transactions; the margin covers keys and counters.
+_TRANSACT_ACTIONS = 100
+_TRANSACT_BYTES = 4 * 1024 * 1024 - 64 * 1024
 #: The most items one attendee query asks for (DynamoDB stops at 1 MB, ~6000 attendees, anyway).
 _MAX_READ = 2000
 _CONDITION_FAILED = "ConditionalCheckFailedException"
@@ -339,21 +345,53 @@ def _api_key(item: Item) -> ApiKey:
 # -- batches --------------------------------------------------------------------------------
 
 
-def _error_parts(errors: Sequence[RowError]) -> list[str]:
-    """Refused rows as JSON texts of bounded size: one chunk's (or file's) refusals in few items."""
-    parts: list[str] = []
+def _encoded_error(e: RowError) -> str:
+    """One refusal as JSON; a row whose echo alone would overflow a part keeps the start of each
+    cell (as the splitter does for a row too large for a message), then as many cells as fit."""
+    encoded = json.dumps([e.row, e.column, e.reason, list(e.cells)], ensure_ascii=False)
+    if len(encoded.encode()) <= _ERROR_PART_BYTES:
+        return encoded
+    cells: list[str] = []
+    for cell in e.cells:
+        cells.append(cell if len(cell) <= _CELL_ECHO else cell[:_CELL_ECHO] + "…")
+        shortened = json.dumps([e.row, e.column, e.reason, cells], ensure_ascii=False)
+        if len(shortened.encode()) > _ERROR_PART_BYTES:
+            cells.pop()
+            break
+    return json.dumps([e.row, e.column, e.reason, cells], ensure_ascii=False)
+
+
+def _error_parts(errors: Sequence[RowError]) -> list[tuple[str, int]]:
+    """Refused rows as JSON texts of bounded size, each with how many refusals it holds: one
+    chunk's (or file's) refusals in few items, none past DynamoDB's item limit."""
+    parts: list[tuple[str, int]] = []
     current: list[str] = []
     size = 0
     for e in errors:
-        encoded = json.dumps([e.row, e.column, e.reason, list(e.cells)], ensure_ascii=False)
+        encoded = _encoded_error(e)
         if current and size + len(encoded.encode()) > _ERROR_PART_BYTES:
-            parts.append(f"[{','.join(current)}]")
+            parts.append((f"[{','.join(current)}]", len(current)))
             current, size = [], 0
         current.append(encoded)
         size += len(encoded.encode()) + 1
     if current:
-        parts.append(f"[{','.join(current)}]")
+        parts.append((f"[{','.join(current)}]", len(current)))
     return parts
+
+
+def _transactions(parts: Sequence[tuple[str, int]]) -> list[list[tuple[int, str, int]]]:
+    """The numbered parts in runs that fit one transaction beside its marker and counters; at
+    least one run, so that a chunk without refusals still gets its transaction."""
+    runs: list[list[tuple[int, str, int]]] = [[]]
+    size = 0
+    for n, (text, count) in enumerate(parts):
+        length = len(text.encode())
+        if runs[-1] and (len(runs[-1]) + 2 >= _TRANSACT_ACTIONS or size + length > _TRANSACT_BYTES):
+            runs.append([])
+            size = 0
+        runs[-1].append((n, text, count))
+        size += length
+    return runs
 
 
 def _errors_from(text: str) -> list[RowError]:
@@ -793,7 +831,7 @@ class DynamoStore:
         self._put_items(
             [
                 {**_key(_batch_pk(batch_id), f"ERROR#{n:06d}"), "errors": _s(part)}
-                for n, part in enumerate(_error_parts(refused))
+                for n, (part, _count) in enumerate(_error_parts(refused))
             ]
         )
         try:
@@ -824,42 +862,55 @@ class DynamoStore:
         sent: int = 0,
         failed: int = 0,
     ) -> bool:
-        """The chunk marker, the counters and the refusals in one transaction: all or nothing."""
+        """The chunk marker, the counters and the refusals in one transaction: all or nothing.
+
+        Refusals too many for one transaction (100 actions, 4 MB) continue in further ones, each
+        with a marker of its own (`CHUNK#<chunk>#<n>`) and the count of the refusals it stores,
+        so a repeat applies exactly the runs that had not been applied. The runs are cut from
+        the refusals alone, so a repeat cuts them alike; True if any run was applied now.
+        """
         pk = _batch_shard_pk(batch_id, shard_of(chunk, BATCH_SHARDS))
-        actions: list[TransactWriteItemTypeDef] = [
-            {
-                "Put": {
-                    "TableName": self.table,
-                    "Item": {**_key(pk, f"CHUNK#{chunk}"), "ttl": _expires()},
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            },
-            {
-                "Update": {
-                    "TableName": self.table,
-                    "Key": _key(pk, "TOTALS"),
-                    "UpdateExpression": "ADD rows_applied :a, rows_refused :r, invitations_queued :q,"
-                    " invitations_sent :s, invitations_failed :f",
-                    "ExpressionAttributeValues": {
-                        ":a": _n(applied),
-                        ":r": _n(len(refused)),
-                        ":q": _n(queued),
-                        ":s": _n(sent),
-                        ":f": _n(failed),
-                    },
-                }
-            },
-        ]
-        actions.extend(
-            {
-                "Put": {
-                    "TableName": self.table,
-                    "Item": {**_key(pk, f"ERROR#{chunk}#{n:03d}"), "errors": _s(part)},
-                }
+        applied_now = False
+        for index, run in enumerate(_transactions(_error_parts(refused))):
+            marker = f"CHUNK#{chunk}" if index == 0 else f"CHUNK#{chunk}#{index}"
+            counters = {
+                ":a": applied,
+                ":r": sum(count for _n, _text, count in run),
+                ":q": queued,
+                ":s": sent,
+                ":f": failed,
             }
-            for n, part in enumerate(_error_parts(refused))
-        )
-        return self._transact(actions)
+            if index > 0:  # the chunk's own counts go with its first run only
+                counters = {name: value if name == ":r" else 0 for name, value in counters.items()}
+            actions: list[TransactWriteItemTypeDef] = [
+                {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": {**_key(pk, marker), "ttl": _expires()},
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self.table,
+                        "Key": _key(pk, "TOTALS"),
+                        "UpdateExpression": "ADD rows_applied :a, rows_refused :r, invitations_queued :q,"
+                        " invitations_sent :s, invitations_failed :f",
+                        "ExpressionAttributeValues": {name: _n(value) for name, value in counters.items()},
+                    }
+                },
+            ]
+            actions.extend(
+                {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": {**_key(pk, f"ERROR#{chunk}#{n:03d}"), "errors": _s(text)},
+                    }
+                }
+                for n, text, _count in run
+            )
+            applied_now = self._transact(actions) or applied_now
+        return applied_now
 
     def _transact(self, actions: list[TransactWriteItemTypeDef]) -> bool:
         """False if the first action's condition failed (the marker exists: a repeat)."""
