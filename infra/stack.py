@@ -139,7 +139,7 @@ class CalsnackStack(Stack):
             }
         )
 
-        # Grants: exactly the calls each function's adapters make (docs/reliability.md). The store
+        # Grants: exactly the calls each function's adapters make (docs/deploy.md, "What each function may do"). The store
         # never scans (only `calsnack export`, run by an operator, does) and never deletes (items
         # expire by TTL); the mail bucket is read and written, never listed or emptied, and only
         # by the two functions that take files in. The stream read and the dead-letter sends

@@ -2,7 +2,7 @@
 
 `enforce_limits(client)` hooks the client's `before-parameter-build` events and raises the
 ClientError AWS would answer with when a request goes past a limit the adapters rely on
-(docs/reliability.md, "Service limits"). An adapter that splits and caps correctly never sees
+(docs/data-model.md, "Service limits, call by call"). An adapter that splits and caps correctly never sees
 one; one that does not fails its test here instead of in production.
 """
 

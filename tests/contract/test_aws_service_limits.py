@@ -1,7 +1,7 @@
 """Every AWS request the adapters make stays within its service's limits, at the limit itself.
 
 The clients come with tests/aws_limits.py's guards, which refuse what AWS refuses and moto
-accepts (transaction and batch sizes, SQS and SES payloads). docs/reliability.md lists the limits.
+accepts (transaction and batch sizes, SQS and SES payloads). docs/data-model.md lists the limits.
 """
 
 from __future__ import annotations
