@@ -43,6 +43,7 @@ def build_stack(app: App) -> CalsnackStack:
         domain=options.domain,
         ses_max_send_rate=options.ses_max_send_rate,
         sender_concurrency=options.sender_concurrency,
+        ses_sandbox=options.ses_sandbox,
         raw_mail_retention_days=options.raw_mail_retention_days,
         batch_file_retention_days=options.batch_file_retention_days,
         table_name=options.table_name,

@@ -3,7 +3,8 @@ throttles, stuck queues, API 5XX, SES bounce and complaint rates), an SNS topic 
 CloudWatch dashboard.
 
 The SES rates come from the feedback function's own metrics (Powertools Metrics, namespace
-`calsnack`, dimension `service=calsnack`): the counts of SES events it records.
+`calsnack`, dimension `service=calsnack`): the counts of SES events it records. The sender
+publishes `SesSendingStopped` in the same namespace whenever SES refuses all sending.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ DELIVERY_METRIC = "SesDelivery"
 BOUNCE_METRIC = "SesBounce"
 COMPLAINT_METRIC = "SesComplaint"
 REJECT_METRIC = "SesReject"
+#: Published by the sender when SES refuses all sending (daily quota, paused, suspended, ...).
+SENDING_STOPPED_METRIC = "SesSendingStopped"
 #: SES reviews an account at a 5% bounce / 0.1% complaint rate; alarm before that.
 BOUNCE_RATE_PERCENT = 4.0
 COMPLAINT_RATE_PERCENT = 0.08
@@ -142,6 +145,16 @@ class Monitoring(Construct):
             using_metrics={"d": deliveries, "c": complaints},
             label="Complaint rate (%)",
             period=RATE_PERIOD,
+        )
+        self._alarm(
+            "SesSendingStopped",
+            feedback_metric(SENDING_STOPPED_METRIC, Duration.minutes(5)),
+            threshold=0,
+            description=(
+                "SES refuses all sending (daily quota, paused or suspended account, unverified "
+                "MAIL FROM, rejected content): the sends wait in their queue, then its dead-letter "
+                "queue; the sender's log says why"
+            ),
         )
         self._alarm(
             "SesBounceRate",

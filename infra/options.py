@@ -42,6 +42,8 @@ class StackOptions:
     ses_max_send_rate: float = 14.0
     #: How many sender functions run at once (the SQS event source's maximum concurrency, ≥ 2).
     sender_concurrency: int = 2
+    #: The account is still in the SES sandbox: senders may also send to `identity/*`.
+    ses_sandbox: bool = False
     #: Where alarms are mailed; no subscription when unset.
     alarm_email: str | None = None
     #: Days raw inbound mail (`mail/` in the mail bucket) is kept.
@@ -82,6 +84,7 @@ class StackOptions:
             domain=domain,
             ses_max_send_rate=_number(node, "sesMaxSendRate", defaults.ses_max_send_rate),
             sender_concurrency=int(_number(node, "senderConcurrency", defaults.sender_concurrency)),
+            ses_sandbox=_flag(node, "sesSandbox", defaults.ses_sandbox),
             alarm_email=_optional_text(node, "alarmEmail"),
             raw_mail_retention_days=int(
                 _number(node, "rawMailRetentionDays", defaults.raw_mail_retention_days)

@@ -1,5 +1,10 @@
 """Mail out: the sends queue and the rate-limited sender, the SES domain identity and configuration
-set, and the feedback path (bounce, complaint, delivery, reject → SNS → feedback function)."""
+set, and the feedback path (bounce, complaint, delivery, reject → SNS → SQS → feedback function).
+
+The sender's batch size follows from its send rate and timeout: an invocation takes as many
+packed messages as it can send at SEND_RATE before its time budget ends (`sender_batch_size`);
+a message too long for one invocation (the SES sandbox's 1/s) is cut short and its rest queued.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,22 @@ from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
+from calsnack.usecases.enqueue import DELIVERIES_PER_MESSAGE
+from calsnack.usecases.send_deliveries import START_MINIMUM
 from constructs import Construct
 
+from infra import nag
 from infra.functions import LambdaRuntime
 from infra.queues import dead_letter_queue, work_queue
 
-BATCH_SIZE = 10
+#: SQS event sources hand a function at most ten messages without a batching window.
+MAX_BATCH_SIZE = 10
+SENDER_TIMEOUT = Duration.seconds(60)
+#: SES events per feedback invocation, gathered for up to the batching window; 100 events of
+#: a few kB stay far below the 6 MB synchronous payload limit.
+FEEDBACK_BATCH_SIZE = 100
+FEEDBACK_BATCHING_WINDOW = Duration.seconds(5)
+FEEDBACK_TIMEOUT = Duration.seconds(30)
 FEEDBACK_EVENTS = (
     ses.EmailSendingEvent.BOUNCE,
     ses.EmailSendingEvent.COMPLAINT,
@@ -23,8 +38,20 @@ FEEDBACK_EVENTS = (
 )
 
 
+def sender_batch_size(send_rate: float, timeout: Duration) -> int:
+    """Packed messages whose sends at `send_rate` fit one invocation's time budget (1 to 10).
+
+    The budget is the timeout less what the sender keeps back (`START_MINIMUM`: the last send's
+    allowance and the margin to record and requeue). With fewer messages an invocation ends
+    early and a new one starts; with more it would requeue messages it never began.
+    """
+    seconds_per_message = DELIVERIES_PER_MESSAGE / send_rate
+    fitting = int((timeout.to_seconds() - START_MINIMUM) // seconds_per_message)
+    return max(1, min(MAX_BATCH_SIZE, fitting))
+
+
 class Sending(Construct):
-    TIMEOUT = Duration.seconds(60)
+    TIMEOUT = SENDER_TIMEOUT
 
     def __init__(
         self,
@@ -33,9 +60,14 @@ class Sending(Construct):
         *,
         runtime: LambdaRuntime,
         domain: str,
+        send_rate: float,
         sender_concurrency: int,
+        ses_sandbox: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.send_rate = send_rate
+        self.batch_size = sender_batch_size(send_rate, self.TIMEOUT)
+        self.ses_sandbox = ses_sandbox
 
         self.configuration_set = ses.ConfigurationSet(
             self,
@@ -75,23 +107,40 @@ class Sending(Construct):
         self.function.add_event_source(
             event_sources.SqsEventSource(
                 self.queue,
-                batch_size=BATCH_SIZE,
+                batch_size=self.batch_size,
                 report_batch_item_failures=True,
                 max_concurrency=sender_concurrency,
             )
         )
 
-        # SNS invokes the function asynchronously: what still fails after Lambda's retries lands here.
+        # One invocation per SES event would be ~600 a second at 50M invitations a day: SNS
+        # fills a queue (raw delivery: the body is the SES event itself), the function takes
+        # it in batches and fails only the records it could not record.
         self.feedback_dead_letter_queue = dead_letter_queue(self, "FeedbackDeadLetterQueue")
+        self.feedback_queue = work_queue(
+            self,
+            "FeedbackQueue",
+            consumer_timeout=FEEDBACK_TIMEOUT,
+            dead_letters=self.feedback_dead_letter_queue,
+        )
+        self.feedback_topic.add_subscription(
+            subscriptions.SqsSubscription(self.feedback_queue, raw_message_delivery=True)
+        )
         self.feedback_function = runtime.function(
             self,
             "Feedback",
             entry="feedback",
             description="calsnack: records SES bounces, complaints, deliveries and rejects",
-            timeout=Duration.seconds(30),
-            dead_letter_queue=self.feedback_dead_letter_queue,
+            timeout=FEEDBACK_TIMEOUT,
         )
-        self.feedback_topic.add_subscription(subscriptions.LambdaSubscription(self.feedback_function))
+        self.feedback_function.add_event_source(
+            event_sources.SqsEventSource(
+                self.feedback_queue,
+                batch_size=FEEDBACK_BATCH_SIZE,
+                max_batching_window=FEEDBACK_BATCHING_WINDOW,
+                report_batch_item_failures=True,
+            )
+        )
 
     @property
     def configuration_set_arn(self) -> str:
@@ -101,10 +150,31 @@ class Sending(Construct):
             resource_name=self.configuration_set.configuration_set_name,
         )
 
+    @property
+    def recipient_identities_arn(self) -> str:
+        """Every identity of the account: the sandbox also authorizes against the recipient's."""
+        return Stack.of(self).format_arn(service="ses", resource="identity", resource_name="*")
+
     def grant_send(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Send mail from the domain identity, through the configuration set, and nothing else."""
+        """Send mail from the domain identity, through the configuration set, and nothing else.
+
+        In the SES sandbox every recipient is a verified identity too, and SES checks the
+        caller may send to it: `ses_sandbox` adds `identity/*` (leave it off in production).
+        """
+        resources = [self.identity.email_identity_arn, self.configuration_set_arn]
+        if self.ses_sandbox:
+            resources.append(self.recipient_identities_arn)
+            if isinstance(grantee, Construct):
+                nag.acknowledge(grantee, {SANDBOX_FINDING: SANDBOX_REASON})
         return iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["ses:SendEmail", "ses:SendRawEmail"],
-            resource_arns=[self.identity.email_identity_arn, self.configuration_set_arn],
+            grantee=grantee, actions=["ses:SendEmail", "ses:SendRawEmail"], resource_arns=resources
         )
+
+
+SANDBOX_FINDING = (
+    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]"
+)
+SANDBOX_REASON = (
+    "Only with -c sesSandbox=true: in the SES sandbox a send is also authorized against the "
+    "recipient's verified identity, whose names are the test addresses, unknown to the stack."
+)

@@ -67,6 +67,7 @@ class CalsnackStack(Stack):
         glue_database: str = "calsnack",
         athena_workgroup: str = "calsnack",
         unbundled_layer: bool = False,
+        ses_sandbox: bool = False,
         alarm_email: str | None = None,
         quicksight: bool = False,
         quicksight_principal_arn: str | None = None,
@@ -88,7 +89,13 @@ class CalsnackStack(Stack):
             link_key_secret_arn=link_key_secret_arn,
         )
         sending = Sending(
-            self, "Sending", runtime=runtime, domain=domain, sender_concurrency=sender_concurrency
+            self,
+            "Sending",
+            runtime=runtime,
+            domain=domain,
+            send_rate=ses_max_send_rate / sender_concurrency,
+            sender_concurrency=sender_concurrency,
+            ses_sandbox=ses_sandbox,
         )
         commands = Commands(self, "Commands", runtime=runtime)
         inbound = InboundMail(
@@ -132,7 +139,7 @@ class CalsnackStack(Stack):
                 "AUTHSERV_ID": AUTHSERV_ID,
                 "LINK_KEY_SECRET_ARN": storage.link_key.secret_arn,
                 "CONFIGURATION_SET": sending.configuration_set.configuration_set_name,
-                "SEND_RATE": f"{ses_max_send_rate / sender_concurrency:g}",
+                "SEND_RATE": f"{sending.send_rate:g}",
                 "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
                 "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
                 "LOG_LEVEL": log_level,
@@ -186,7 +193,11 @@ class CalsnackStack(Stack):
             self,
             "Monitoring",
             functions=functions,
-            work_queues={"Commands": commands.queue, "Sends": sending.queue},
+            work_queues={
+                "Commands": commands.queue,
+                "Sends": sending.queue,
+                "Feedback": sending.feedback_queue,
+            },
             dead_letter_queues={
                 "Commands": commands.dead_letter_queue,
                 "Sends": sending.dead_letter_queue,

@@ -1,18 +1,27 @@
-"""SQS batch of packed deliveries and fan-out pages → send_deliveries / fan_out, failures retried alone."""
+"""SQS batch of packed deliveries and fan-out pages → send_deliveries / fan_out, failures retried alone.
+
+The sender works to the invocation's time budget: a message begun too late goes back on the
+queue untouched, and one cut short by the deadline queues its rest (see `Sender.send`).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from calsnack.bootstrap import services
 from calsnack.messages import FanOut, SendDeliveries, decode
+from calsnack.ports import QueueMessage, QueueName, SendingStopped
 from calsnack.usecases.fan_out import fan_out
-from calsnack.usecases.send_deliveries import Sender
+from calsnack.usecases.send_deliveries import START_MINIMUM, Sender
+
+#: The metric the SesSendingStopped alarm watches (infra/monitoring.py).
+SENDING_STOPPED_METRIC = "SesSendingStopped"
 
 logger = Logger()
 tracer = Tracer()
@@ -31,14 +40,29 @@ def sender() -> Sender:
 
 
 @tracer.capture_method
-def record_handler(record: SQSRecord) -> None:
+def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
+    def remaining() -> float:
+        return lambda_context.get_remaining_time_in_millis() / 1000
+
+    if remaining() < START_MINIMUM:
+        # Too late to begin: back on the queue as it came, without using up a receive.
+        services().queue.send(QueueName.SENDS, [QueueMessage(body=record.body)])
+        metrics.add_metric(name="SendsPostponed", unit=MetricUnit.Count, value=1)
+        return
     message = decode(record.body)
     if isinstance(message, FanOut):
-        metrics.add_metric(name="FannedOut", unit="Count", value=fan_out(services(), message))
+        metrics.add_metric(name="FannedOut", unit=MetricUnit.Count, value=fan_out(services(), message))
     elif isinstance(message, SendDeliveries):
-        sent, failed = sender().send(message)
-        metrics.add_metric(name="InvitationsSent", unit="Count", value=sent)
-        metrics.add_metric(name="InvitationsFailed", unit="Count", value=failed)
+        try:
+            sent, failed = sender().send(message, remaining)
+        except SendingStopped as exc:
+            # The message stays queued and returns after its visibility timeout (no busy loop);
+            # after the queue's receive limit it rests in the dead-letter queue, this log its reason.
+            logger.error("SES stopped all sending", extra={"chunk": message.chunk, "reason": str(exc)})
+            metrics.add_metric(name=SENDING_STOPPED_METRIC, unit=MetricUnit.Count, value=1)
+            raise
+        metrics.add_metric(name="InvitationsSent", unit=MetricUnit.Count, value=sent)
+        metrics.add_metric(name="InvitationsFailed", unit=MetricUnit.Count, value=failed)
     else:
         raise ValueError(f"the sends queue got a {type(message).__name__}")
 

@@ -12,6 +12,7 @@ from botocore.stub import Stubber
 from calsnack.adapters.aws import queue as aws_queue
 from calsnack.adapters.aws import store as aws_store
 from calsnack.adapters.aws.environment import services_from_environment
+from calsnack.adapters.aws.mailer import CLIENT_CONFIG as mailer_client_config
 from calsnack.adapters.aws.mailer import SesMailer
 from calsnack.adapters.aws.queue import BATCH_BYTES, QueueSendError, SqsQueue, batches
 from calsnack.adapters.aws.retry import ATTEMPTS
@@ -34,7 +35,8 @@ from calsnack.domain.model import (
     event_key_prefix,
 )
 from calsnack.ical.write import fields_calendar
-from calsnack.ports import OutgoingMail, QueueMessage, QueueName, Rejected, Throttled
+from calsnack.ports import OutgoingMail, QueueMessage, QueueName, Rejected, SendingStopped, Throttled
+from calsnack.usecases.send_deliveries import SEND_ALLOWANCE
 
 from tests.contract.adapter_sets import REGION, TABLE
 from tests.contract.builders import T0, answer, make_event, unique
@@ -126,23 +128,54 @@ def test_a_fifo_message_needs_a_group():
 
 
 @pytest.mark.parametrize(
-    ("code", "raised"),
+    ("code", "message", "status", "raised"),
     [
-        ("TooManyRequestsException", Throttled),
-        ("LimitExceededException", Throttled),
-        ("MessageRejected", Rejected),
-        ("BadRequestException", Rejected),
-        ("AccountSuspendedException", ClientError),
-        ("SendingPausedException", ClientError),
-        ("MailFromDomainNotVerifiedException", ClientError),
+        # The rate limit, in each shape SES v2 reports it: back off and retry.
+        ("TooManyRequestsException", "Maximum sending rate exceeded.", 429, Throttled),
+        ("ThrottlingException", "Maximum sending rate exceeded.", 400, Throttled),
+        ("Throttling", "Maximum sending rate exceeded.", 400, Throttled),
+        ("ThrottlingException", "Rate exceeded", 400, Throttled),
+        # The daily quota and the account's state: stop sending, keep the work.
+        ("ThrottlingException", "Daily message quota exceeded.", 400, SendingStopped),
+        ("LimitExceededException", "Daily message quota exceeded.", 400, SendingStopped),
+        ("LimitExceededException", "", 400, SendingStopped),
+        ("SendingPausedException", "Sending is paused for this account.", 400, SendingStopped),
+        ("AccountSuspendedException", "The account has been suspended.", 400, SendingStopped),
+        ("MailFromDomainNotVerifiedException", "MAIL FROM domain not verified.", 400, SendingStopped),
+        ("MessageRejected", "Email address is not verified.", 400, SendingStopped),
+        ("NotFoundException", "Configuration set <calsnack> does not exist.", 404, SendingStopped),
+        # This one message: its recipient fails, the chunk goes on.
+        ("BadRequestException", "Illegal address", 400, Rejected),
+        # SES's own transient failure: retried like throttling.
+        ("InternalFailure", "", 500, Throttled),
+        # Anything else is a bug of ours: raised as it is.
+        ("AccessDeniedException", "not authorized to perform ses:SendEmail", 403, ClientError),
     ],
 )
-def test_ses_errors_map_to_the_port(code, raised):
+def test_ses_errors_map_to_the_port(code, message, status, raised):
     client = boto3.client("sesv2", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
     with Stubber(client) as stub:
-        stub.add_client_error("send_email", service_error_code=code)
+        stub.add_client_error(
+            "send_email", service_error_code=code, service_message=message, http_status_code=status
+        )
         with pytest.raises(raised):
             SesMailer(client).send(OutgoingMail(b"Subject: x\r\n\r\n", "a@snack.example", ("b@x.example",)))
+
+
+def test_an_unreachable_ses_is_retried_like_throttling():
+    client = boto3.client(
+        "sesv2", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x",
+        endpoint_url="http://127.0.0.1:9", config=mailer_client_config,
+    )  # fmt: skip
+    with pytest.raises(Throttled, match="unreachable"):
+        SesMailer(client).send(OutgoingMail(b"Subject: x\r\n\r\n", "a@snack.example", ("b@x.example",)))
+
+
+def test_the_ses_client_answers_within_the_senders_allowance():
+    # A send begun with SEND_ALLOWANCE seconds left ends before the deadline: no botocore
+    # retries hide time from the budget, and the socket timeouts bound one call.
+    assert mailer_client_config.retries == {"mode": "standard", "total_max_attempts": 1}
+    assert mailer_client_config.connect_timeout + mailer_client_config.read_timeout <= SEND_ALLOWANCE
 
 
 # -- DynamoDB -------------------------------------------------------------------------------

@@ -42,3 +42,11 @@ SECOND_STACK = {
 def synthesized_second(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     """`cdk deploy -c stackName=... -c tableName=... -c linkKeySecretArn=...` (SECOND_STACK)."""
     return synthesize(tmp_path_factory.mktemp("cdk.out.second"), SECOND_STACK)
+
+
+@pytest.fixture(scope="session")
+def synthesized_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The stack for an account still in the SES sandbox: 1 message a second, `-c sesSandbox=true`."""
+    return synthesize(
+        tmp_path_factory.mktemp("cdk.out.sandbox"), {"sesMaxSendRate": "1", "sesSandbox": "true"}
+    )

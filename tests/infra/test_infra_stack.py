@@ -246,7 +246,7 @@ def test_sends_queue_is_standard_with_a_dead_letter_queue(synthesized: Synthesiz
 
 def test_every_queue_is_encrypted_and_ssl_only(synthesized: Synthesized) -> None:
     queues = synthesized.of_type("AWS::SQS::Queue")
-    assert len(queues) == 7
+    assert len(queues) == 8
     for queue in queues.values():
         assert queue["Properties"]["SqsManagedSseEnabled"] is True
     secured = {
@@ -263,7 +263,8 @@ def test_every_queue_is_encrypted_and_ssl_only(synthesized: Synthesized) -> None
 
 @pytest.mark.parametrize(
     ("stage", "batch_size", "max_concurrency"),
-    [("commands", 10, 50), ("sending", 10, 2)],
+    # The sender takes one 200-delivery message an invocation at 7/s (infra.sending.sender_batch_size).
+    [("commands", 10, 50), ("sending", 1, 2)],
 )
 def test_queue_consumers_report_item_failures_and_cap_concurrency(
     synthesized: Synthesized, stage: str, batch_size: int, max_concurrency: int
@@ -297,7 +298,7 @@ def test_queue_visibility_timeout_is_at_least_six_times_the_consumer_timeout(
         and synthesized.resources[m["Properties"]["EventSourceArn"]["Fn::GetAtt"][0]]["Type"]
         == "AWS::SQS::Queue"
     ]
-    assert len(mappings) == 2
+    assert len(mappings) == 3
     for mapping in mappings:
         queue = synthesized.resources[mapping["EventSourceArn"]["Fn::GetAtt"][0]]["Properties"]
         function = synthesized.resources[mapping["FunctionName"]["Ref"]]["Properties"]
@@ -330,10 +331,7 @@ def test_exporter_reads_the_table_stream_in_bisected_batches_with_a_failure_queu
 
 
 def test_async_functions_have_dead_letter_queues(synthesized: Synthesized) -> None:
-    for construct, function, queue in (
-        (synthesized.stack.inbound, "function", "dead_letter_queue"),
-        (synthesized.stack.sending, "feedback_function", "feedback_dead_letter_queue"),
-    ):
+    for construct, function, queue in ((synthesized.stack.inbound, "function", "dead_letter_queue"),):
         properties = synthesized.resources[synthesized.logical_id(getattr(construct, function))]["Properties"]
         assert properties["DeadLetterConfig"] == {
             "TargetArn": {"Fn::GetAtt": [synthesized.logical_id(getattr(construct, queue)), "Arn"]}
@@ -578,9 +576,10 @@ def test_ses_feedback_reaches_the_feedback_function(synthesized: Synthesized) ->
     synthesized.template.has_resource_properties(
         "AWS::SNS::Subscription",
         {
-            "Protocol": "lambda",
+            "Protocol": "sqs",
             "TopicArn": topic,
-            "Endpoint": {"Fn::GetAtt": [synthesized.logical_id(sending.feedback_function), "Arn"]},
+            "Endpoint": {"Fn::GetAtt": [synthesized.logical_id(sending.feedback_queue), "Arn"]},
+            "RawMessageDelivery": True,
         },
     )
 
@@ -823,7 +822,7 @@ def test_alarms_watch_dead_letters_errors_throttles_and_ses_rates(synthesized: S
 def test_alarm_email_subscribes_only_when_given(
     synthesized: Synthesized, synthesized_quicksight: Synthesized
 ) -> None:
-    synthesized.template.resource_count_is("AWS::SNS::Subscription", 1)  # the feedback function only
+    synthesized.template.resource_count_is("AWS::SNS::Subscription", 1)  # the feedback queue only
     synthesized_quicksight.template.has_resource_properties(
         "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ops@example.com"}
     )

@@ -1,4 +1,5 @@
-"""SES feedback through the feedback Lambda: permanent bounces and complaints suppress the address."""
+"""SES feedback through the feedback Lambda (SNS → SQS batches): permanent bounces and complaints
+suppress the address; a record that cannot be read fails alone."""
 
 from __future__ import annotations
 
@@ -17,12 +18,16 @@ from tests.contract.builders import make_event
 from tests.integration.conftest import World
 
 
-def sns(message: dict) -> dict:
-    return {"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn": "arn:x",
-                         "Sns": {"Type": "Notification", "MessageId": "1", "TopicArn": "arn:aws:sns:x",
-                                 "Subject": None, "Message": json.dumps(message), "Timestamp": "2026-01-01T00:00:00Z",
-                                 "SignatureVersion": "1", "Signature": "", "SigningCertUrl": "",
-                                 "UnsubscribeUrl": "", "MessageAttributes": {}}}]}  # fmt: skip
+def sqs(*bodies: dict | str) -> dict:
+    """A feedback-queue batch: SNS raw message delivery puts each SES event as the body."""
+    records = [
+        {"messageId": f"m{n}", "receiptHandle": f"r{n}", "attributes": {"ApproximateReceiveCount": "1"},
+         "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs", "awsRegion": "us-east-1",
+         "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:feedback",
+         "body": body if isinstance(body, str) else json.dumps(body)}
+        for n, body in enumerate(bodies)
+    ]  # fmt: skip
+    return {"Records": records}
 
 
 @pytest.mark.parametrize(
@@ -41,7 +46,7 @@ def test_feedback_suppresses_permanent_failures(world: World, message: dict, sup
     # The AWS table is shared by the module's tests: a domain of its own keeps this case apart.
     tag = uuid.uuid4().hex[:8]
     text = re.sub("example.test", f"{tag}.test", json.dumps(message), flags=re.IGNORECASE)
-    lambda_handler(sns(json.loads(text)), LambdaContext("feedback"))
+    lambda_handler(sqs(json.loads(text)), LambdaContext("feedback"))
     candidates = {f"{n}@{tag}.test" for n in ("gone", "full", "angry", "fine")}
     expected = {a.replace("example.test", f"{tag}.test") for a in suppressed}
     assert world.services.store.suppressed(candidates, "any.test") == expected
@@ -82,15 +87,34 @@ def test_a_hard_bounce_of_an_invitation_is_counted_on_its_event(world: World) ->
         assert set(report["counts"]) == {"invited", "accepted", "tentative", "declined", "needs_action"}
         return int(report["activity"]["bounced"])
 
-    lambda_handler(sns(bounce(guest, "Transient")), LambdaContext("feedback"))
+    lambda_handler(sqs(bounce(guest, "Transient")), LambdaContext("feedback"))
     assert bounced() == 0
     for _ in range(2):  # a re-delivered notification counts once
-        lambda_handler(sns(bounce(guest)), LambdaContext("feedback"))
+        lambda_handler(sqs(bounce(guest)), LambdaContext("feedback"))
     assert bounced() == 1
     # Somebody who is no attendee of the event is suppressed but not counted on it.
-    lambda_handler(sns(bounce(f"stranger@{tag}.test")), LambdaContext("feedback"))
+    lambda_handler(sqs(bounce(f"stranger@{tag}.test")), LambdaContext("feedback"))
     assert bounced() == 1
     assert store.suppressed({guest, f"stranger@{tag}.test"}, "any.test") == {
         guest.lower(),
         f"stranger@{tag}.test",
     }
+
+
+def test_a_poison_record_fails_alone_and_the_rest_of_the_batch_is_recorded(world: World) -> None:
+    tag = uuid.uuid4().hex[:8]
+    gone, angry = f"gone@{tag}.test", f"angry@{tag}.test"
+    response = lambda_handler(
+        sqs(
+            {"eventType": "Bounce", "mail": {},
+             "bounce": {"bounceType": "Permanent", "bouncedRecipients": [{"emailAddress": gone}]}},
+            "not json at all",
+            {"mail": {}},  # JSON, but no SES event
+            {"eventType": "Complaint", "mail": {},
+             "complaint": {"complainedRecipients": [{"emailAddress": angry}]}},
+        ),
+        LambdaContext("feedback"),
+    )  # fmt: skip
+    # Only the two unreadable records go back to the queue (and, after five receives, its DLQ).
+    assert response == {"batchItemFailures": [{"itemIdentifier": "m1"}, {"itemIdentifier": "m2"}]}
+    assert world.services.store.suppressed({gone, angry}, "any.test") == {gone, angry}

@@ -37,6 +37,15 @@ class Rejected(Exception):
     """The mail provider refused this message for good (bad address, suppressed recipient)."""
 
 
+class SendingStopped(Exception):
+    """The mail provider refuses all mail from this account for now: daily quota used up,
+    sending paused or suspended, MAIL FROM domain unverified, content refused.
+
+    Retrying soon cannot help, and writing every recipient off would lose the work: the
+    sender stops, keeps the work queued, and an alarm tells an operator.
+    """
+
+
 class EventStore(Protocol):
     def get_event(self, key: str) -> Event | None: ...
 
@@ -218,5 +227,9 @@ class OutgoingMail:
 
 class Mailer(Protocol):
     def send(self, mail: OutgoingMail) -> str:
-        """Send one message; returns the provider's message id. Raises `Throttled` or `Rejected`."""
+        """Send one message; returns the provider's message id.
+
+        Raises `Throttled` (retry later), `Rejected` (this message, for good) or
+        `SendingStopped` (no message can go until the account's state changes).
+        """
         ...

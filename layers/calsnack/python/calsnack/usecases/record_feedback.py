@@ -27,7 +27,8 @@ class Feedback:
 
 
 def parse_feedback(message: str, domain: str) -> Feedback:
-    """One SES event-publishing notification (the SNS message body); ValueError if it is none.
+    """One SES event-publishing notification (the feedback queue's body: SNS delivers it raw);
+    ValueError if it is none.
 
     `domain` is the service's mail domain, the right-hand side of the Message-IDs it makes.
     """

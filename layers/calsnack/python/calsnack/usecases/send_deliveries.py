@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -26,6 +27,27 @@ RECORD_EVERY = 5
 #: goes back on the queue as a new message, so throttling never exhausts a message's receives.
 THROTTLE_RETRIES = 4
 BACKOFF = 0.05
+#: Seconds one send may take at worst: the SES client's connect and read timeouts
+#: (`adapters.aws.mailer.CALL_TIMEOUT`) stay within it, so a send begun with this much time
+#: left ends before the invocation's deadline.
+SEND_ALLOWANCE = 6.0
+#: Seconds kept back at the end of an invocation to record what went out, queue the rest and
+#: credit the batch: the Lambda runtime kills an invocation at its timeout, `finally` or not.
+FINISH_MARGIN = 5.0
+#: Below this much time left, a queue message is not begun at all but put back as it came.
+START_MINIMUM = SEND_ALLOWANCE + FINISH_MARGIN
+
+#: Seconds left in this invocation (Lambda: `context.get_remaining_time_in_millis() / 1000`).
+Remaining = Callable[[], float]
+
+
+def unlimited() -> float:
+    """The budget of a caller with no deadline (a test, a CLI)."""
+    return math.inf
+
+
+class OutOfTime(Exception):
+    """The next send might not end before the invocation's deadline."""
 
 
 @dataclass
@@ -36,6 +58,12 @@ class Pacer:
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     _next: float = field(default=0.0)
+
+    def delay(self) -> float:
+        """Seconds the next `wait` will sleep."""
+        if self.rate <= 0:
+            return 0.0
+        return max(0.0, self._next - self.clock())
 
     def wait(self) -> None:
         if self.rate <= 0:
@@ -59,7 +87,10 @@ class Sender:
     def create(cls, services: Services) -> Sender:
         s = services.settings
         return cls(
-            services, InvitationRenderer(s), Links(s.link_key, s.base_url, s.domain), Pacer(s.send_rate)
+            services,
+            InvitationRenderer(s),
+            Links(s.link_key, s.base_url, s.domain),
+            Pacer(s.send_rate, clock=services.monotonic, sleep=services.sleep),
         )
 
     def _due(self, event: Event | None, delivery: Delivery, invited: int | None, cancel_sent: bool) -> bool:
@@ -70,8 +101,14 @@ class Sender:
         # Always the current revision: a queued older one is satisfied by sending the newest.
         return not event.cancelled and (invited is None or invited < event.sequence)
 
-    def _send_one(self, event: Event, delivery: Delivery) -> bool:
-        """False when the provider refused this recipient for good; `Throttled` after the backoff."""
+    def _check_time(self, remaining: Remaining, wait: float) -> None:
+        """`OutOfTime` unless a send begun after `wait` seconds still leaves the finishing margin."""
+        if remaining() < wait + SEND_ALLOWANCE + FINISH_MARGIN:
+            raise OutOfTime
+
+    def _send_one(self, event: Event, delivery: Delivery, remaining: Remaining) -> bool:
+        """False when the provider refused this recipient for good; `Throttled` after the backoff,
+        `OutOfTime` when the next attempt might outlast the invocation."""
         try:
             mail = self.renderer.render(
                 event,
@@ -84,14 +121,18 @@ class Sender:
             # An address no mail header can carry: this recipient fails, the chunk goes on.
             logger.warning("invitation not renderable", extra={"event": event.key, "reason": str(exc)})
             return False
+        backoff = 0.0
         for attempt in range(THROTTLE_RETRIES + 1):
+            self._check_time(remaining, backoff + self.pacer.delay())
+            if backoff:
+                self.services.sleep(backoff)
             self.pacer.wait()
             try:
                 self.services.mailer.send(mail)
             except Throttled:
                 if attempt == THROTTLE_RETRIES:
                     raise
-                time.sleep(BACKOFF * 2**attempt)
+                backoff = BACKOFF * 2**attempt
             except Rejected as exc:
                 logger.warning("invitation rejected", extra={"event": event.key, "reason": str(exc)})
                 return False
@@ -113,11 +154,14 @@ class Sender:
             for email in self.services.store.suppressed(emails, domain)
         }
 
-    def send(self, work: SendDeliveries) -> tuple[int, int]:
+    def send(self, work: SendDeliveries, remaining: Remaining = unlimited) -> tuple[int, int]:
         """Send what is still due; returns (satisfied, failed) for this message's share of the work.
 
-        Throttling that outlasts the in-place backoff puts the rest of the chunk back on the
-        queue as a new message; what was sent before is recorded, so nothing goes out twice.
+        Throttling that outlasts the in-place backoff, or a send that might not end before the
+        invocation's deadline (`remaining`), puts the rest of the chunk back on the queue as a
+        new message; what was sent before is recorded, so nothing goes out twice. When the
+        provider stops all sending (`SendingStopped`), what went out is recorded and the error
+        propagates: the message stays on its queue and comes back after its visibility timeout.
         """
         store = self.services.store
         by_event: dict[str, list[Delivery]] = defaultdict(list)
@@ -144,7 +188,7 @@ class Sender:
                         failed += 1
                     elif not due or event is None:
                         satisfied += 1
-                    elif self._send_one(event, d):
+                    elif self._send_one(event, d, remaining):
                         sent.append(Delivery(key, d.email, event.sequence, d.method))
                         satisfied += 1
                         if len(sent) >= RECORD_EVERY:
@@ -153,7 +197,16 @@ class Sender:
                     else:
                         failed += 1
                     done += 1
-        except Throttled:
+        except (Throttled, OutOfTime) as exc:
+            logger.info(
+                "chunk cut short, the rest goes back on the queue",
+                extra={
+                    "chunk": work.chunk,
+                    "done": done,
+                    "left": len(ordered) - done,
+                    "reason": "throttled" if isinstance(exc, Throttled) else "time budget",
+                },
+            )
             enqueue_deliveries(
                 self.services, ordered[done:], chunk=f"{work.chunk}+{done}", batch_id=work.batch_id
             )

@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities import parameters
 from botocore.config import Config
 
 from calsnack.adapters.aws.blobs import S3BlobStore
+from calsnack.adapters.aws.mailer import CLIENT_CONFIG as SES_CLIENT_CONFIG
 from calsnack.adapters.aws.mailer import SesMailer
 from calsnack.adapters.aws.queue import SqsQueue
 from calsnack.adapters.aws.store import ATTENDEE_SHARDS, DynamoStore
@@ -58,7 +59,7 @@ def services_from_environment() -> Services:
             session.client("sqs", config=CLIENT_CONFIG),
         ),
         blobs=S3BlobStore(env["MAIL_BUCKET"], s3),
-        mailer=SesMailer(session.client("sesv2", config=CLIENT_CONFIG), env.get("CONFIGURATION_SET", "")),
+        mailer=SesMailer(session.client("sesv2", config=SES_CLIENT_CONFIG), env.get("CONFIGURATION_SET", "")),
         # Only the exporter's environment names the analytics bucket.
         analytics=S3BlobStore(analytics_bucket, s3) if analytics_bucket else None,
     )

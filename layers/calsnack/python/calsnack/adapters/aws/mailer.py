@@ -1,33 +1,83 @@
-"""The mailer port on SES v2: one raw message a call, provider refusals mapped to the port's errors."""
+"""The mailer port on SES v2: one raw message a call, provider refusals mapped to the port's errors.
+
+SES v2 reports its sending limits in more than one shape: the rate limit as a 429
+`TooManyRequestsException` ("Maximum sending rate exceeded."), both limits as a
+`ThrottlingException` whose message names the limit ("Maximum sending rate exceeded" or
+"Daily message quota exceeded"), and the daily quota as a `LimitExceededException`. The
+message text decides first, the error code second.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
+from botocore.config import Config
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
-from calsnack.ports import OutgoingMail, Rejected, Throttled
+from calsnack.ports import OutgoingMail, Rejected, SendingStopped, Throttled
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2 import SESV2Client
     from mypy_boto3_sesv2.type_defs import SendEmailRequestTypeDef
 
-#: Sending faster than the account's rate or quota: the message may go later.
-THROTTLED = frozenset(
-    {"TooManyRequestsException", "LimitExceededException", "Throttling", "ThrottlingException"}
+DAILY_QUOTA = "daily message quota exceeded"
+RATE_LIMIT = "maximum sending rate exceeded"
+#: Sending faster than the account's rate, or the API's own request throttling: retry soon.
+THROTTLED = frozenset({"TooManyRequestsException", "Throttling", "ThrottlingException"})
+#: The account cannot send anything until its state changes (the quota's 24-hour window, an
+#: operator, AWS): the daily quota, paused or suspended sending, an unverified MAIL FROM
+#: domain, content SES refuses (the same template goes to every recipient of a revision; in
+#: the sandbox also an unverified recipient), a configuration set that does not exist.
+STOPPED = frozenset(
+    {
+        "LimitExceededException",
+        "SendingPausedException",
+        "AccountSuspendedException",
+        "MailFromDomainNotVerifiedException",
+        "MessageRejected",
+        "NotFoundException",
+    }
 )
-#: Refusals of this one message (its content or recipient), never of the account.
-REJECTED = frozenset({"MessageRejected", "BadRequestException"})
+#: A request SES refuses for this one message (an address it cannot parse): that recipient fails.
+REJECTED = frozenset({"BadRequestException"})
+
+#: Seconds one SES call may take at worst; the sender's `SEND_ALLOWANCE` covers it.
+CONNECT_TIMEOUT = 2.0
+READ_TIMEOUT = 4.0
+CALL_TIMEOUT = CONNECT_TIMEOUT + READ_TIMEOUT
+#: No botocore retries: the sender backs off itself, paced and within its time budget, and a
+#: retried quota error would only burn the invocation's time.
+CLIENT_CONFIG = Config(
+    connect_timeout=CONNECT_TIMEOUT,
+    read_timeout=READ_TIMEOUT,
+    retries={"mode": "standard", "total_max_attempts": 1},
+)
+
+
+def provider_error(exc: ClientError) -> Exception:
+    """The port's error for an SES refusal, or `exc` itself when it is none of them (a bug)."""
+    error = exc.response.get("Error", {})
+    code = error.get("Code", "")
+    text = f"SES {code}: {error.get('Message', '')}"
+    message = error.get("Message", "").lower()
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    if DAILY_QUOTA in message:
+        return SendingStopped(text)
+    if code in THROTTLED or RATE_LIMIT in message:
+        return Throttled(text)
+    if code in STOPPED:
+        return SendingStopped(text)
+    if code in REJECTED:
+        return Rejected(text)
+    if status >= 500:
+        # SES's own transient failure: the message did not go, it may go later.
+        return Throttled(text)
+    return exc
 
 
 class SesMailer:
-    """Implements `calsnack.ports.Mailer`.
-
-    Account-wide refusals (AccountSuspendedException, SendingPausedException,
-    MailFromDomainNotVerifiedException, a missing configuration set) are neither
-    `Throttled` nor `Rejected`: they raise as they are, so every send fails loudly and the
-    alarms fire, instead of each attendee being written off one by one.
-    """
+    """Implements `calsnack.ports.Mailer`."""
 
     def __init__(self, client: SESV2Client, configuration_set: str = "") -> None:
         self.client = client
@@ -45,9 +95,8 @@ class SesMailer:
         try:
             return self.client.send_email(**request)["MessageId"]
         except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            if code in THROTTLED:
-                raise Throttled(f"SES {code}: {exc}") from exc
-            if code in REJECTED:
-                raise Rejected(f"SES {code}: {exc}") from exc
-            raise
+            raise provider_error(exc) from exc
+        except (BotocoreConnectionError, HTTPClientError) as exc:
+            # Unreachable or timed out: no answer, so the message may go later (a read timeout
+            # after SES accepted it can send it twice, as any at-least-once retry can).
+            raise Throttled(f"SES unreachable: {exc}") from exc
