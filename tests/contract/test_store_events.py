@@ -70,6 +70,40 @@ def test_put_event_is_conditional_on_the_version(store):
         store.put_event(make_event(f"ada@{unique()}.example", unique("ev-"), version=3))
 
 
+def test_put_events_creates_a_chunk_of_new_events(store):
+    domain = f"{unique()}.example"
+    events = [make_event(f"ada@{domain}", f"ev-{n}", version=0) for n in range(30)]
+    stored = store.put_events(events)
+    assert stored == [e.revised(version=1) for e in events]
+    assert store.get_events(e.key for e in events) == {e.key: e.revised(version=1) for e in events}
+    assert store.put_events([]) == []
+
+
+def test_put_events_leaves_a_taken_key_alone_and_writes_the_others(store):
+    domain = f"{unique()}.example"
+    taken = store.put_event(make_event(f"ada@{domain}", "taken"))
+    again = make_event(f"ada@{domain}", "taken", summary="would overwrite")
+    fresh = [make_event(f"ada@{domain}", f"fresh-{n}") for n in range(2)]
+    stored = store.put_events([fresh[0], again, fresh[1]])
+    assert stored == [fresh[0].revised(version=1), None, fresh[1].revised(version=1)]
+    assert store.get_event(taken.key) == taken
+
+
+def test_put_events_writes_a_key_given_twice_once(store):
+    domain = f"{unique()}.example"
+    first = make_event(f"ada@{domain}", "twice", summary="first")
+    second = make_event(f"ada@{domain}", "twice", summary="second")
+    assert store.put_events([first, second]) == [first.revised(version=1), None]
+    assert store.get_event(first.key) == first.revised(version=1)
+
+
+def test_put_events_only_creates(store):
+    event = make_event(f"ada@{unique()}.example", unique("ev-"), version=1)
+    with pytest.raises(ValueError, match="version"):
+        store.put_events([event])
+    assert store.get_event(event.key) is None
+
+
 def test_events_by_organizer_are_sorted_by_event_id(store):
     domain = f"{unique()}.example"
     alice, bob = f"alice@{domain}", f"bob@{domain}"

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from calsnack.adapters.embedded.queue import Received
 from calsnack.domain.model import event_key
+from calsnack.messages import ApplyRows, decode
 from calsnack.ports import QueueName
 from calsnack.serve.lambda_events import LambdaContext, sqs_event
 from calsnack.usecases import apply_command_rows
@@ -239,3 +240,44 @@ def test_one_invocation_queues_the_sends_of_all_its_chunks_together(world: World
         "batchItemFailures": []
     }
     assert calls == [(QueueName.SENDS, 10)]
+
+
+def test_a_run_of_create_rows_is_written_in_one_store_call(world: World, monkeypatch) -> None:
+    """Consecutive CREATE rows of a chunk share one `put_events` (one transaction on SQLite); a
+    row of another command ends the run, so an INVITE finds the event created just before it."""
+    run = uuid.uuid4().hex[:8]
+    create = f"olga@example.test,{future()},09:00,09:30,UTC,Oil change,,,"
+    rows = [
+        HEADER,
+        *(f"CREATE,{run}-{i},{create},c{i}@client.test" for i in range(3)),
+        f"INVITE,{run}-0,,,,,,,,,,extra@client.test",
+        *(f"CREATE,{run}-{i},{create},c{i}@client.test" for i in range(3, 5)),
+    ]
+    world.deliver("batch", batch_mail(SENDER, "\n".join(rows) + "\n"), sender=SENDER)
+    # The splitter spreads events over FIFO groups: put the rows back into one chunk, in file order.
+    chunks = [decode(m.body) for m in world.adapters.drain(QueueName.COMMANDS)]
+    assert all(isinstance(c, ApplyRows) for c in chunks)
+    first = chunks[0]
+    assert isinstance(first, ApplyRows)
+    together = [r for c in chunks if isinstance(c, ApplyRows) for r in c.rows]
+    chunk = ApplyRows(first.batch_id, first.sender, "all", tuple(sorted(together, key=lambda r: r.row)))
+    store = world.services.store
+    runs: list[int] = []
+    put_events = store.put_events
+
+    def counted(events):  # type: ignore[no-untyped-def]
+        runs.append(len(events))
+        return put_events(events)
+
+    def one_row(event):  # type: ignore[no-untyped-def]
+        raise AssertionError(f"{event.key} written alone")
+
+    monkeypatch.setattr(store, "put_events", counted)
+    monkeypatch.setattr(store, "put_event", one_row)
+    result = apply_command_rows.apply_rows(world.services, chunk)
+    assert runs == [3, 2]
+    assert (result.applied, result.refused) == (6, [])
+    assert sorted(d.email for d in result.deliveries) == [
+        *(f"c{i}@client.test" for i in range(5)),
+        "extra@client.test",
+    ]

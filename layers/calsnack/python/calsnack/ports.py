@@ -60,6 +60,17 @@ class EventStore(Protocol):
         """
         ...
 
+    def put_events(self, events: Sequence[Event]) -> list[Event | None]:
+        """Create new events (each of version 0), each only if its key is not taken yet.
+
+        For a chunk of CSV CREATE rows: one write transaction for the chunk where the store
+        has transactions, instead of one per row. Returns, in order, each event with its
+        new version, or None where the key was taken (also by an earlier event of the same
+        call). After an error some of the events may be stored (on a store without
+        transactions): a retry finds their keys taken.
+        """
+        ...
+
     def events_by_organizer(self, organizer: str) -> list[Event]: ...
 
     def events_by_domain(self, domain: str) -> list[Event]: ...

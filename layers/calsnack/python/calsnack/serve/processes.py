@@ -51,8 +51,6 @@ def work_forever(options: ServeOptions, parent_stop: ProcessEvent) -> None:
         Worker(services.queue, EventSource("sender", QueueName.SENDS, sender, 10, 300), stop),
     ]
     for w in workers:
-        # Other processes' sends cannot wake these threads; a short poll keeps them busy under load.
-        w.idle_poll = 0.05
         w.start()
     _watch_parent(stop, parent_stop)
     for w in workers:

@@ -37,8 +37,10 @@ class Worker(threading.Thread):
         self.source = source
         self.stop = stop
         self.wake = threading.Event()
-        #: Longest sleep when idle; in-process sends wake the thread at once anyway.
-        self.idle_poll = 1.0
+        #: Longest sleep when idle. In-process sends wake the thread at once, but another
+        #: process's cannot (the other worker process, `calsnack batch send`), nor does a FIFO
+        #: group freed by another worker's ack; looking costs one read, not the write lock.
+        self.idle_poll = 0.05
         queue.on_send(self._on_send)
 
     def _on_send(self, queue: str) -> None:
@@ -55,7 +57,9 @@ class Worker(threading.Thread):
                 self.dispatch(messages)
                 continue
             wait = self.queue.next_visible_in(self.source.queue)
-            self.wake.wait(timeout=min(wait if wait is not None else self.idle_poll, self.idle_poll))
+            # A visible message that could not be taken (its group is in flight) waits for the
+            # next poll, not for nothing: waiting zero seconds would spin.
+            self.wake.wait(timeout=self.idle_poll if wait is None or wait == 0 else min(wait, self.idle_poll))
 
     def dispatch(self, messages: list[Received]) -> None:
         context = LambdaContext(function_name=f"calsnack-{self.source.name}")

@@ -76,13 +76,13 @@ def _calendar(
     )
 
 
-def _create(services: Services, row: CommandRow, result: ChunkResult) -> None:
+def _new_event(services: Services, row: CommandRow) -> Event:
     f = row.fields
     assert f.date and f.start_time and f.end_time and f.timezone and f.subject is not None
     key = event_key(row.organizer, row.event_id)
     start, end = _times(f.date, f.start_time, f.end_time, f.timezone)
     now = services.clock()
-    new = Event(
+    return Event(
         key=key,
         organizer=row.organizer,
         event_id=row.event_id,
@@ -111,11 +111,15 @@ def _create(services: Services, row: CommandRow, result: ChunkResult) -> None:
         created_at=now,
         updated_at=now,
     )
+
+
+def _create(services: Services, row: CommandRow, result: ChunkResult) -> None:
+    new = _new_event(services, row)
     try:
         stored = services.store.put_event(new)
     except Conflict:
         # Nearly every CREATE row makes a new event: write first, read only when the key is taken.
-        existing = services.store.get_event(key)
+        existing = services.store.get_event(new.key)
         if existing is None:
             raise
         if not _already_applied(existing, row):
@@ -123,7 +127,37 @@ def _create(services: Services, row: CommandRow, result: ChunkResult) -> None:
                 "event_id", "an event with this event_id already exists; use UPDATE to change it"
             ) from None
         stored = existing
-    result.deliveries.extend(Delivery(key, a, stored.sequence, Method.REQUEST) for a in row.attendees)
+    result.deliveries.extend(Delivery(new.key, a, stored.sequence, Method.REQUEST) for a in row.attendees)
+
+
+def _create_all(
+    services: Services, sender_domain: str, rows: Sequence[CommandRow], result: ChunkResult
+) -> None:
+    """A run of CREATE rows written with one `put_events` call: one write transaction for the
+    run instead of one per row, where the store has transactions.
+
+    A row whose key was taken goes the one-row way (`apply_row`), which tells a re-delivered
+    row (already applied: its invitations are yielded again) from an event_id in use (refused).
+    """
+    if not rows:
+        return
+    checked: list[tuple[CommandRow, Event]] = []
+    for row in rows:
+        try:
+            _check_attendees(services, row)
+        except RowRefused as exc:
+            result.refused.append(RowError(row.row, exc.column, exc.reason, row.cells))
+        else:
+            checked.append((row, _new_event(services, row)))
+    written = services.store.put_events([new for _, new in checked])
+    for (row, new), stored in zip(checked, written, strict=True):
+        if stored is None:
+            apply_row(services, sender_domain, row, result)
+        else:
+            result.applied += 1
+            result.deliveries.extend(
+                Delivery(new.key, a, stored.sequence, Method.REQUEST) for a in row.attendees
+            )
 
 
 def _find(services: Services, sender_domain: str, row: CommandRow) -> Event:
@@ -271,8 +305,16 @@ def apply_rows(services: Services, chunk: ApplyRows) -> ChunkResult:
     """Apply a chunk's rows in order. What they send is queued by `settle`."""
     sender_domain = domain_of(chunk.sender)
     result = ChunkResult()
+    creates: list[CommandRow] = []
     for row in chunk.rows:
+        if row.command is CommandName.CREATE:
+            creates.append(row)
+            continue
+        # Written before the next row, which may be an INVITE or UPDATE of one of them.
+        _create_all(services, sender_domain, creates, result)
+        creates = []
         apply_row(services, sender_domain, row, result)
+    _create_all(services, sender_domain, creates, result)
     return result
 
 

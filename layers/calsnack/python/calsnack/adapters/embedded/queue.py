@@ -39,6 +39,14 @@ CREATE TABLE IF NOT EXISTS dead_letters (
 );
 """
 
+#: Visible messages that may be taken now: a FIFO group's oldest message only (its columns, then
+#: queue, now, limit).
+_TAKEABLE = (
+    "SELECT {} FROM messages m WHERE queue = ? AND visible_at <= ? AND (group_id IS NULL OR NOT EXISTS"
+    " (SELECT 1 FROM messages o WHERE o.queue = m.queue AND o.group_id = m.group_id AND o.id < m.id))"
+    " ORDER BY id LIMIT ?"
+)
+
 #: SQS keeps deduplication ids for five minutes.
 DEDUP_WINDOW = 300.0
 
@@ -89,13 +97,12 @@ class SqliteQueue:
         """Take up to `max_messages` visible messages; a group's messages come one at a time, in order."""
         now = self.clock()
         out: list[Received] = []
+        # Every worker of every process polls: looking first, outside a transaction, keeps an
+        # empty queue (or one whose groups are all in flight) from taking the write lock.
+        if self.db.connection().execute(_TAKEABLE.format("1"), (str(queue), now, 1)).fetchone() is None:
+            return out
         with self.db.write() as db:
-            rows = db.execute(
-                "SELECT * FROM messages m WHERE queue = ? AND visible_at <= ? AND (group_id IS NULL OR NOT EXISTS"
-                " (SELECT 1 FROM messages o WHERE o.queue = m.queue AND o.group_id = m.group_id AND o.id < m.id))"
-                " ORDER BY id LIMIT ?",
-                (str(queue), now, max_messages),
-            ).fetchall()
+            rows = db.execute(_TAKEABLE.format("*"), (str(queue), now, max_messages)).fetchall()
             for row in rows:
                 if row["receive_count"] >= self.max_receives:
                     db.execute(

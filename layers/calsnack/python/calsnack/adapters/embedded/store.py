@@ -195,30 +195,45 @@ class SqliteStore:
         return found
 
     def put_event(self, event: Event) -> Event:
+        if event.version == 0:
+            (stored,) = self._insert([event])
+            if stored is None:
+                raise Conflict(f"event {event.key} exists already")
+            return stored
         stored = event.revised(version=event.version + 1)
-        data = event_to_json(stored)
         with self.db.write() as db:
-            if event.version == 0:
-                cur = db.execute(
-                    "INSERT OR IGNORE INTO events (key, organizer, domain, event_id, version, data)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        event.key,
-                        normalize_address(event.organizer),
-                        event.organizer_domain,
-                        event.event_id,
-                        1,
-                        data,
-                    ),
-                )
-            else:
-                cur = db.execute(
-                    "UPDATE events SET data = ?, version = ? WHERE key = ? AND version = ?",
-                    (data, stored.version, event.key, event.version),
-                )
+            cur = db.execute(
+                "UPDATE events SET data = ?, version = ? WHERE key = ? AND version = ?",
+                (event_to_json(stored), stored.version, event.key, event.version),
+            )
             if cur.rowcount != 1:
                 raise Conflict(f"event {event.key} changed since version {event.version}")
         return stored
+
+    def put_events(self, events: Sequence[Event]) -> list[Event | None]:
+        if any(e.version != 0 for e in events):
+            raise ValueError("put_events creates events: every version must be 0")
+        return self._insert(events)
+
+    def _insert(self, events: Sequence[Event]) -> list[Event | None]:
+        """New events in one transaction; None where the key is taken."""
+        stored = [e.revised(version=1) for e in events]
+        rows = [
+            (e.key, normalize_address(e.organizer), e.organizer_domain, e.event_id, event_to_json(e))
+            for e in stored
+        ]
+        out: list[Event | None] = []
+        if not rows:
+            return out
+        with self.db.write() as db:
+            for row, event in zip(rows, stored, strict=True):
+                cur = db.execute(
+                    "INSERT OR IGNORE INTO events (key, organizer, domain, event_id, version, data)"
+                    " VALUES (?, ?, ?, ?, 1, ?)",
+                    row,
+                )
+                out.append(event if cur.rowcount == 1 else None)
+        return out
 
     def _events(self, where: str, args: tuple[str, ...]) -> list[Event]:
         rows = self.db.connection().execute(
