@@ -34,7 +34,7 @@ from icalendar.timezone import tzp
 from calsnack.domain.model import normalize_address
 from calsnack.ical.alarms import organizer_alarms
 from calsnack.ical.description import Description, clean_description, is_meeting_link
-from calsnack.ical.zones import iana_zone
+from calsnack.ical.zones import ZoneBudget, iana_zone
 
 PRODID = "-//calsnack//calsnack//EN"
 
@@ -52,6 +52,14 @@ TNEF = (
     "switch Outlook to send meeting requests in iCalendar format and send the invitation again"
 )
 UNREADABLE = "the calendar file could not be read"
+
+#: Events (distinct UIDs) one mail may carry: a calendar client sends one; more than this is a
+#: file of events, which a CSV batch handles (one mail with 1,000 VEVENTs must not become
+#: 1,000 events and 1,000 snacks).
+MAX_EVENTS = 20
+#: Components of every kind (events with their changed occurrences, alarms, zones and their
+#: rules) one mail may carry; each is work for every step after parsing.
+MAX_COMPONENTS = 1_000
 
 # Personal data and client bookkeeping: the service sends the organizer's event to people who
 # must not see the other attendees, and non-standard (X-) properties are private agreements
@@ -177,6 +185,7 @@ def read_calendar_text(text: str | bytes, method_hint: str | None = None) -> Cal
             )
         if method not in METHODS:
             raise NoCalendar(f"{UNREADABLE}: {method!r} is not a calendar invitation, reply or cancellation")
+    _check_size(calendars)
     by_uid: dict[str, list[Component]] = {}
     vevents = [vevent for calendar in calendars for vevent in calendar.walk("VEVENT")]
     for vevent in vevents:
@@ -185,9 +194,28 @@ def read_calendar_text(text: str | bytes, method_hint: str | None = None) -> Cal
             by_uid.setdefault(uid, []).append(vevent)
     if not by_uid:
         raise NoCalendar(f"{UNREADABLE}: {'its event has no UID' if vevents else 'it holds no event'}")
+    if len(by_uid) > MAX_EVENTS:
+        raise NoCalendar(
+            f"the calendar holds {len(by_uid)} events and calsnack reads at most {MAX_EVENTS} from one mail; "
+            "invite calsnack to each event from your calendar, or send the events as a CSV batch"
+        )
     clock = _Clock(calendars)
     events = tuple(_client_event(event_method, uid, components, clock) for uid, components in by_uid.items())
     return CalendarMail(method=mail_method, events=events)
+
+
+def _check_size(calendars: list[Calendar]) -> None:
+    """Refuse a calendar of more components than any client sends, before any work is done on them."""
+    count = 0
+    pending: list[Component] = list(calendars)
+    while pending:
+        component = pending.pop()
+        count += len(component.subcomponents)
+        if count > MAX_COMPONENTS:
+            raise NoCalendar(
+                f"{UNREADABLE}: it holds more than {MAX_COMPONENTS} parts (events, alarms, time zones)"
+            )
+        pending.extend(component.subcomponents)
 
 
 def _leaves(part: Message, *, rendering: bool) -> Iterator[tuple[Message, bool]]:
@@ -257,8 +285,9 @@ class _Clock:
     """
 
     def __init__(self, calendars: Iterable[Calendar]) -> None:
+        budget = ZoneBudget()
         self._defined = {
-            _text(vtimezone, "TZID"): _definition(vtimezone)
+            _text(vtimezone, "TZID"): _definition(vtimezone) if budget.admits(vtimezone) else None
             for calendar in calendars
             for vtimezone in calendar.walk("VTIMEZONE")
             if isinstance(vtimezone, Timezone)

@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from types import FrameType
 
@@ -19,6 +20,7 @@ from calsnack.ports import QueueName
 from calsnack.serve.http import Authorizer, make_server
 from calsnack.serve.processes import start_helpers
 from calsnack.serve.smtp import INBOUND_QUEUE, InboundController, InboundHandler
+from calsnack.serve.timebox import TimeBoxed
 from calsnack.serve.workers import EventSource, Worker
 
 
@@ -35,6 +37,11 @@ class ServeOptions:
     host: str = "127.0.0.1"
     #: Processes running the command worker and the sender (this one included).
     workers: int = 2
+    #: Inbound mails read at once, each in its own process killed past `inbound_timeout`
+    #: (the inbound Lambda's timeout): a slow mail holds one of them, never the others.
+    #: One sender's mails are still read one at a time, in order (see `serve.smtp`).
+    inbound_slots: int = 2
+    inbound_timeout: float = 60.0
 
 
 def link_key(data_dir: Path) -> bytes:
@@ -55,6 +62,14 @@ def quiet_powertools() -> None:
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+
+
+def install_services(options: ServeOptions) -> None:
+    """Wire the embedded adapters for the handlers of this process (a helper or time-boxed one)."""
+    quiet_powertools()
+    bootstrap.install(
+        bootstrap.embedded(options.data_dir, settings_for(options), smarthost=options.smarthost)
+    )
 
 
 def settings_for(options: ServeOptions) -> Settings:
@@ -80,11 +95,24 @@ class Runtime:
         from lambdas.api.handler import lambda_handler as api
         from lambdas.authorizer.handler import lambda_handler as authorize
         from lambdas.command_worker.handler import lambda_handler as commands
-        from lambdas.inbound_mail.handler import lambda_handler as inbound
         from lambdas.sender.handler import lambda_handler as sender
 
+        self.inbound = [
+            TimeBoxed(
+                "lambdas.inbound_mail.handler:lambda_handler",
+                options.inbound_timeout,
+                setup=partial(install_services, options),
+                name=f"calsnack-inbound-{n}",
+            )
+            for n in range(options.inbound_slots)
+        ]
         sources = [
-            EventSource("inbound-mail", INBOUND_QUEUE, inbound, 1, 120, raw_events=True),
+            *(
+                EventSource(
+                    "inbound-mail", INBOUND_QUEUE, box, 1, 2 * options.inbound_timeout, raw_events=True
+                )
+                for box in self.inbound
+            ),
             EventSource("command-worker", QueueName.COMMANDS, commands, 10, 300, fifo=True),
             EventSource("sender", QueueName.SENDS, sender, 10, 300),
         ]
@@ -103,6 +131,8 @@ class Runtime:
 
     def start(self) -> None:
         self.queue.recover()
+        for box in self.inbound:
+            box.start()
         for w in self.workers:
             w.start()
         self.helpers, self.helpers_stop = start_helpers(self.options, max(0, self.options.workers - 1))
@@ -120,6 +150,8 @@ class Runtime:
             w.join(timeout=20)
         for p in self.helpers:
             p.join(timeout=30)
+        for box in self.inbound:
+            box.stop()
 
     def run_forever(self) -> None:
         def on_signal(signum: int, frame: FrameType | None) -> None:

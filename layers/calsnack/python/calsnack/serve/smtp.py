@@ -99,11 +99,15 @@ class InboundHandler:
         raw = self._headers(session, envelope, data) + data
         routes = sorted({route_of_recipient(str(r)) for r in envelope.rcpt_tos})
         message_id = uuid.uuid4().hex
+        # One sender's mails are read one at a time, in order (an update after its invitation);
+        # other senders' mails go on in parallel, so a slow mail holds up only its own sender.
+        sender = (envelope.mail_from or "").lower()
         events = []
         for route in routes:
             key = f"mail/{route}/{message_id}"
             self.blobs.put(key, raw)
-            events.append(QueueMessage(body=json.dumps(s3_put_event(self.bucket, key, len(raw)))))
+            body = json.dumps(s3_put_event(self.bucket, key, len(raw)))
+            events.append(QueueMessage(body=body, group=f"from:{sender}"))
         self.queue.send(INBOUND_QUEUE, events)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:

@@ -70,6 +70,10 @@ def _batch(services: Services, mail: InboundMail, digest: str) -> str:
 
 
 def _other(services: Services, mail: InboundMail) -> str:
+    if not mail.authenticated:
+        # Checked before anything reads the mail's calendar: parsing is the costly part.
+        logger.warning("unauthenticated mail to a service address dropped", extra={"sender": mail.sender})
+        return "unauthenticated"
     s = services.settings
     links = Links(s.link_key, s.base_url, s.domain)
     for address in mail.recipients:

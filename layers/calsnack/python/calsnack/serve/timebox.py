@@ -1,0 +1,102 @@
+"""A Lambda handler run in its own process and killed past its timeout, as Lambda kills an invocation.
+
+The embedded inbound worker reads strangers' mail. Caps keep every known costly shape cheap,
+but a thread cannot be stopped, so only a process bounds what the next unknown shape costs:
+past the timeout the process is killed, the mail goes back to its queue (and after the
+queue's receive limit to its dead letters), and a fresh process takes the next mail.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import signal
+import traceback
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from calsnack.serve.lambda_events import LambdaContext
+
+
+class HandlerTimeout(TimeoutError):
+    """The handler ran past its timeout and its process was killed."""
+
+
+class HandlerFailed(RuntimeError):
+    """The handler raised; str() holds the traceback from its process."""
+
+
+def _serve(target: str, function_name: str, setup: Callable[[], None] | None, conn: Connection) -> None:
+    # Ctrl-C reaches the whole process group: the parent decides when this process stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if setup is not None:
+        setup()
+    module, _, name = target.partition(":")
+    handler = getattr(importlib.import_module(module), name)
+    while True:
+        try:
+            event = conn.recv()
+        except EOFError:
+            return
+        try:
+            conn.send((True, handler(event, LambdaContext(function_name=function_name))))
+        except Exception:
+            conn.send((False, traceback.format_exc()))
+
+
+class TimeBoxed:
+    """Calls `target` ("module:function") in a child process, at most `timeout` seconds a call.
+
+    `setup` runs once in each new process before the first call (installing the services the
+    handler uses). Not thread-safe: give each worker thread its own.
+    """
+
+    def __init__(
+        self, target: str, timeout: float, *, setup: Callable[[], None] | None = None, name: str = "timebox"
+    ) -> None:
+        self.target = target
+        self.timeout = timeout
+        self.setup = setup
+        self.name = name
+        self._child: BaseProcess | None = None
+        self._conn: Connection | None = None
+
+    def start(self) -> None:
+        """Start the process now, so its imports are done before the first call needs it."""
+        if self._child is not None and self._child.is_alive():
+            return
+        context = multiprocessing.get_context("spawn")
+        parent, child = context.Pipe()
+        process = context.Process(
+            target=_serve, args=(self.target, self.name, self.setup, child), name=self.name, daemon=True
+        )
+        process.start()
+        child.close()
+        self._child, self._conn = process, parent
+
+    def __call__(self, event: dict[str, Any], context: object) -> Any:
+        self.start()
+        assert self._conn is not None
+        try:
+            self._conn.send(event)
+            if not self._conn.poll(self.timeout):
+                self.stop()
+                raise HandlerTimeout(f"{self.target} ran past {self.timeout:g} s and was stopped")
+            ok, value = self._conn.recv()
+        except (EOFError, BrokenPipeError, ConnectionResetError) as exc:
+            self.stop()
+            raise HandlerFailed(f"{self.target}: its process ended during the call") from exc
+        if not ok:
+            raise HandlerFailed(value)
+        return value
+
+    def stop(self) -> None:
+        """Kill the process (a handler cannot be interrupted more gently) and forget it."""
+        if self._child is not None:
+            self._child.kill()
+            self._child.join(timeout=10)
+        if self._conn is not None:
+            self._conn.close()
+        self._child, self._conn = None, None
