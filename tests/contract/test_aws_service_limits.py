@@ -185,3 +185,14 @@ def test_a_message_past_ses_size_limit_is_rejected_not_raised(aws_world: AwsWorl
     assert mailer.send(_mail(largest))
     with pytest.raises(Rejected, match="40 MB"):
         mailer.send(_mail(largest + 3))
+
+
+# -- DynamoDB: BatchGetItem (100 keys) -------------------------------------------------------
+
+
+def test_suppression_lookups_of_many_addresses_ask_100_keys_a_request(aws_world: AwsWorld) -> None:
+    store = aws_world.store
+    emails = [f"{unique('a')}@example.org" for _ in range(260)]  # 520 keys: six requests
+    for email in emails[::50]:
+        store.suppress(email, "*", "bounce", T0)
+    assert store.suppressed(emails, "example.com") == set(emails[::50])

@@ -42,6 +42,7 @@ def acknowledgements() -> Iterator[tuple[list[tuple[str, str]], list[str]]]:
 
     def record(scope: Any, rules: Any) -> None:
         recorded.extend((scope.node.path, rule_id) for rule_id in rules)
+        REASONS.update(rules)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(infra.nag, "acknowledge", record)
@@ -59,6 +60,21 @@ def test_every_acknowledgement_matches_a_finding(
         if not any(f" {rule_id} at {path}/" in finding for finding in findings)
     ]
     assert unused == []
+
+
+#: Every acknowledgement's reason, by rule id, as the fixture above records them.
+REASONS: dict[str, str] = {}
+
+
+def test_every_acknowledgement_gives_a_reason_not_a_label(
+    acknowledgements: tuple[list[tuple[str, str]], list[str]],
+) -> None:
+    """A reason says why the finding is acceptable here: a sentence or two, not a restatement."""
+    assert REASONS
+    for rule_id, reason in REASONS.items():
+        assert len(reason.split()) >= 12, (rule_id, reason)
+        assert reason.rstrip().endswith((".", ")")), (rule_id, reason)
+        assert not reason.lower().startswith(("public by design", "the exporter's on-failure")), rule_id
 
 
 def test_cdk_reports_no_errors_or_warnings(synthesized: Synthesized) -> None:
