@@ -1,5 +1,6 @@
 """SQS FIFO batch of packed CSV rows → apply_rows per record (stopping at the first failure to
-keep order), then one `settle` for the records applied, so their sends share queue requests."""
+keep order), then one `settle` for the records applied, so their sends share queue requests.
+An uploaded file's split (`IngestBatch`) runs here too, away from the API's request."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from calsnack.bootstrap import services
-from calsnack.messages import ApplyRows, decode
+from calsnack.messages import ApplyRows, IngestBatch, decode
+from calsnack.usecases.accept_batch import ingest_upload
 from calsnack.usecases.apply_command_rows import ChunkResult, apply_rows, settle
 
 logger = Logger()
@@ -28,6 +30,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
 
     def record_handler(record: SQSRecord) -> None:
         message = decode(record.body)
+        if isinstance(message, IngestBatch):
+            ingest_upload(services(), message)
+            return
         if not isinstance(message, ApplyRows):
             raise ValueError(f"the commands queue got a {type(message).__name__}")
         applied.append((message, apply_rows(services(), message)))

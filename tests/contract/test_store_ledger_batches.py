@@ -94,3 +94,29 @@ def test_exactly_one_claim_once_the_batch_is_complete(store):
     assert not store.claim_batch_report(batch_id)
     assert store.get_batch(batch_id).reported
     assert not store.claim_batch_report(unique("batch-"))
+
+
+def test_refused_rows_stream_every_refusal_and_the_status_can_leave_them_out(store):
+    """The result mail and the status API read refusals as a stream, never all at once."""
+    batch_id = new_batch(store)
+    store.batch_parsed(batch_id, 3000, [RowError(2, "command", "unknown", ("DROP", "x"))])
+    for n in range(30):  # parse and worker refusals, over the AWS store's shards and its error parts
+        chunk = [
+            RowError(3 + n * 100 + i, "date", "not a date " + "x" * 400, ("CREATE", f"e{i}"))
+            for i in range(100)
+        ]
+        store.batch_progress(batch_id, f"rows:{n:04d}", refused=chunk)
+    rows = store.refused_rows(batch_id)
+    assert next(rows) in store.get_batch(batch_id).errors  # a stream: the first row comes first
+    streamed = sorted([*store.refused_rows(batch_id)], key=lambda e: e.row)
+    assert streamed == store.get_batch(batch_id).errors
+    assert len(streamed) == 3001 and streamed[0] == RowError(2, "command", "unknown", ("DROP", "x"))
+    bare = store.get_batch(batch_id, errors=False)
+    assert bare.errors == [] and bare.rows_refused == 3001
+    assert bare == BatchStatus(**{**vars_of(store.get_batch(batch_id)), "errors": []})
+    assert list(store.refused_rows(unique("batch-"))) == []
+    assert store.get_batch(unique("batch-"), errors=False) is None
+
+
+def vars_of(status: BatchStatus) -> dict:
+    return {f: getattr(status, f) for f in status.__dataclass_fields__}

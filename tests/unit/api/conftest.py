@@ -26,11 +26,12 @@ from calsnack.config import Settings
 from calsnack.domain.model import Answer, Channel, Event, EventStatus, PartStat, Source, event_key
 from calsnack.ical.write import event_calendar
 from calsnack.links import Links
-from calsnack.messages import SendDeliveries, decode
+from calsnack.messages import IngestBatch, SendDeliveries, decode
 from calsnack.ports import QueueName
 from calsnack.serve.http import Authorizer
 from calsnack.serve.lambda_events import LambdaContext, api_gateway_event, response_body
 from calsnack.serve.runtime import quiet_powertools
+from calsnack.usecases.accept_batch import ingest_upload
 from calsnack.usecases.issue_api_key import issue_api_key
 
 from tests.harness import RecordingQueue
@@ -71,11 +72,12 @@ class Gateway:
         body: bytes | str = b"",
         headers: dict[str, str] | None = None,
         authorize: bool = True,
+        client: str = "127.0.0.1",
     ) -> Reply:
         url = urlsplit(target)
         path = url.path + (f"?{url.query}" if url.query else "")
         raw = body.encode() if isinstance(body, str) else body
-        event = api_gateway_event(method, path, headers or {}, raw)
+        event = api_gateway_event(method, path, headers or {}, raw, source_ip=client)
         refusal = self.authorizer.authorize(event) if authorize and self.authorizer.guards(url.path) else None
         response = refusal or self.api(event, LambdaContext("calsnack-api"))
         merged = {k.lower(): str(v) for k, v in (response.get("headers") or {}).items()}
@@ -89,12 +91,14 @@ class Gateway:
     def post(self, target: str, **kw: Any) -> Reply:
         return self.request("POST", target, **kw)
 
-    def post_form(self, target: str, fields: dict[str, str]) -> Reply:
-        return self.post(
-            target,
-            body=urlencode(fields),
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-        )
+    def post_form(self, target: str, fields: dict[str, str], **kw: Any) -> Reply:
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **kw.pop("headers", {})}
+        return self.post(target, body=urlencode(fields), headers=headers, **kw)
+
+    def answer(self, target: str, email: str, **kw: Any) -> Reply:
+        """What a person does: open the RSVP form at `target`, then send it with `email` and its token."""
+        token = form_token_of(self.get(target).text)
+        return self.post_form(target, {"email": email, "form_token": token}, **kw)
 
 
 @pytest.fixture
@@ -189,6 +193,18 @@ def queued_deliveries(queue: RecordingQueue) -> list[tuple[str, str]]:
     return out
 
 
+def run_uploads(services: Services, queue: RecordingQueue) -> int:
+    """The command worker's half of the uploads queued so far: their `IngestBatch` messages."""
+    uploads = [
+        m
+        for m in map(decode, (q.body for q in queue.messages[QueueName.COMMANDS]))
+        if isinstance(m, IngestBatch)
+    ]
+    for message in uploads:
+        ingest_upload(services, message)
+    return len(uploads)
+
+
 def api_key(services: Services, domain: str = "example.com") -> str:
     return issue_api_key(services.store, domain, "test", datetime.now(UTC)).secret
 
@@ -200,6 +216,12 @@ def bearer(key: str) -> dict[str, str]:
 def path_of(url: str) -> str:
     parts = urlsplit(url)
     return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def form_token_of(html: str) -> str:
+    """The hidden token of a page's RSVP form ("" when the page has none)."""
+    match = re.search(r'name="form_token" value="([^"]*)"', html)
+    return match.group(1) if match else ""
 
 
 _TAG = re.compile(r"<script\b", re.IGNORECASE)

@@ -7,7 +7,7 @@ import json
 import pytest
 from calsnack.ports import QueueName
 
-from tests.unit.api.conftest import BASE, api_key, bearer, make_event
+from tests.unit.api.conftest import BASE, api_key, bearer, make_event, run_uploads
 
 pytestmark = pytest.mark.usefixtures("services")
 
@@ -62,7 +62,11 @@ def test_a_csv_batch_is_accepted_and_its_status_reported(gateway, services, queu
     assert accepted["sender"] == "api@example.com"
     assert accepted["status_url"] == f"{BASE}/batches/{batch_id}"
     assert services.blobs.get(f"batches/{batch_id}.csv") == CSV.encode()
-    assert queue.messages[QueueName.COMMANDS], "the rows went to the command queue"
+    # The request only checked the header: the split is the command worker's (no API lock held).
+    pending = gateway.get(f"/batches/{batch_id}", headers=bearer(key)).json()
+    assert pending["parsed"] is False and pending["domain"] == "example.com"
+    assert run_uploads(services, queue) == 1
+    assert len(queue.messages[QueueName.COMMANDS]) > 1, "the rows went to the command queue"
     status = gateway.get(f"/batches/{batch_id}", headers=bearer(key))
     assert status.status == 200
     body = status.json()
@@ -132,6 +136,11 @@ def test_a_retried_upload_with_the_same_idempotency_key_is_one_batch(gateway, se
     key = api_key(services)
     headers = csv_headers(key) | {"Idempotency-Key": "upload-42"}
     first = gateway.post("/batches", body=CSV, headers=headers).json()["batch_id"]
+    # A retry before the worker split the file queues the same message id (SQS FIFO drops it).
+    assert gateway.post("/batches", body=CSV, headers=headers).json()["batch_id"] == first
+    ids = [m.dedup_id for m in queue.messages[QueueName.COMMANDS]]
+    assert ids == [f"ingest:{first}"] * 2
+    run_uploads(services, queue)
     sent = len(queue.messages[QueueName.COMMANDS])
     assert gateway.post("/batches", body=CSV, headers=headers).json()["batch_id"] == first
     assert len(queue.messages[QueueName.COMMANDS]) == sent

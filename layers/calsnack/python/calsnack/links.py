@@ -42,6 +42,22 @@ class Links:
         extra = {"email": email} if email else {}
         return self._url(f"/e/{event_key}/rsvp/{answer}", self.sign("rsvp", event_key, answer), **extra)
 
+    def rsvp_form_token(self, event_key: str, window: int) -> str:
+        """The token an RSVP form carries: this event's forms, served in time window `window`."""
+        return f"{window}.{self.sign('rsvp-form', event_key, str(window))}"
+
+    def rsvp_form_window(self, token: str, event_key: str) -> int | None:
+        """The time window a genuine form token of this event was issued in; None for any other token."""
+        window, _, signature = token.partition(".")
+        if not window.isdigit() or len(window) > 12:
+            return None
+        return int(window) if self.verify(signature, "rsvp-form", event_key, window) else None
+
+    def confirm_answer(self, event_key: str, answer: str, email: str, expires: int) -> str:
+        """The link mailed to an address to confirm an answer given for it on the web."""
+        token = self.sign("confirm", event_key, answer, email, str(expires))
+        return self._url(f"/e/{event_key}/confirm/{answer}", token, email=email, x=str(expires))
+
     def ics(self, event_key: str) -> str:
         return self._url(f"/e/{event_key}/invite.ics", self.sign("event", event_key))
 

@@ -50,7 +50,16 @@ class FanOut:
     after: str = ""
 
 
-Message = ApplyRows | SendDeliveries | FanOut
+@dataclass(frozen=True, slots=True)
+class IngestBatch:
+    """Split a stored, accepted CSV file into `ApplyRows` messages (an upload's work, off the request)."""
+
+    batch_id: str
+    sender: str
+    blob_key: str
+
+
+Message = ApplyRows | SendDeliveries | FanOut | IngestBatch
 
 
 def _fields_to_json(f: EventFields) -> dict[str, str]:
@@ -103,6 +112,13 @@ def encode(message: Message) -> str:
             "chunk": message.chunk,
             "batch_id": message.batch_id,
             "d": [[d.event_key, d.email, d.sequence, d.method.value] for d in message.deliveries],
+        }
+    elif isinstance(message, IngestBatch):
+        body = {
+            "type": "ingest",
+            "batch_id": message.batch_id,
+            "sender": message.sender,
+            "blob_key": message.blob_key,
         }
     else:
         body = {
@@ -166,6 +182,8 @@ def decode(text: str) -> Message:
                 method=Method(body["method"]),
                 after=body.get("after", ""),
             )
+        if kind == "ingest":
+            return IngestBatch(batch_id=body["batch_id"], sender=body["sender"], blob_key=body["blob_key"])
     except (KeyError, TypeError, ValueError, zlib.error) as exc:  # binascii.Error is a ValueError
         raise ValueError(f"unreadable queue message: {exc}") from exc
     raise ValueError(f"unknown queue message type {kind!r}")

@@ -131,7 +131,14 @@ class Ledger(Protocol):
 class BatchStore(Protocol):
     def create_batch(self, status: BatchStatus) -> None: ...
 
-    def get_batch(self, batch_id: str) -> BatchStatus | None: ...
+    def get_batch(self, batch_id: str, *, errors: bool = True) -> BatchStatus | None:
+        """The batch's status; `errors=False` leaves its refused rows out (`refused_rows` streams them)."""
+        ...
+
+    def refused_rows(self, batch_id: str) -> Iterator[RowError]:
+        """Every refused row of the batch, read a page at a time: a million refusals never sit in
+        memory at once. In no particular order."""
+        ...
 
     def batch_parsed(self, batch_id: str, rows_total: int, errors: Sequence[RowError]) -> None:
         """The splitter finished: the total is known, and these rows were refused while parsing."""
@@ -193,7 +200,21 @@ class SuppressionStore(Protocol):
         ...
 
 
-class Store(EventStore, AttendeeStore, Ledger, BatchStore, AccessStore, SuppressionStore, Protocol):
+class RateCounter(Protocol):
+    """Fixed-window hit counters shared by every process and Lambda instance: public forms' rate limits."""
+
+    def count_hit(self, key: str, window_seconds: int, at: datetime) -> int:
+        """Count one hit on `key` in the window of `window_seconds` holding `at`; the window's hits so far.
+
+        Windows start at multiples of `window_seconds` since the epoch; a past window's
+        counter is forgotten on its own (a DynamoDB TTL, a pruned row).
+        """
+        ...
+
+
+class Store(
+    EventStore, AttendeeStore, Ledger, BatchStore, AccessStore, SuppressionStore, RateCounter, Protocol
+):
     """Everything the service keeps; one adapter class implements all of it."""
 
 

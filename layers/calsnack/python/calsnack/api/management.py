@@ -9,9 +9,12 @@ from __future__ import annotations
 import base64
 import email.policy
 import hashlib
+import heapq
 import secrets
+from dataclasses import replace
 from email.message import EmailMessage
 from email.parser import BytesParser
+from operator import attrgetter
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -22,6 +25,7 @@ from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
 from calsnack.api.access import caller_domain
 from calsnack.api.models import (
+    MAX_ERRORS_SHOWN,
     ApiKeyList,
     ApiKeyOut,
     BatchAccepted,
@@ -33,9 +37,10 @@ from calsnack.api.models import (
 from calsnack.api.responses import documented
 from calsnack.bootstrap import services
 from calsnack.domain.model import domain_of, normalize_address
+from calsnack.usecases.accept_batch import accept_batch
 from calsnack.usecases.answer_rsvp import valid_address
 from calsnack.usecases.build_report import report_domain, report_event, report_organizer
-from calsnack.usecases.ingest_batch import BatchRefused, BatchRequest, ingest_batch
+from calsnack.usecases.ingest_batch import BatchRefused, BatchRequest
 from calsnack.usecases.issue_api_key import issue_api_key
 from calsnack.usecases.revoke_api_key import UnknownKey, revoke_api_key
 
@@ -98,7 +103,8 @@ def batch_id_for(domain: str, idempotency_key: str | None) -> str:
     summary="Submit a CSV batch of CREATE / UPDATE / CANCEL / INVITE rows (CONTRACT §3)",
     description=(
         "The body is the CSV file (`text/csv`) or a `multipart/form-data` form whose field `file` holds it."
-        " Rows apply asynchronously; poll the status URL. The result mail goes to `sender`."
+        " The header is checked at once (400 if unusable); the file is split and its rows applied"
+        " asynchronously: poll the status URL. The result mail goes to `sender`."
     ),
     security=SECURITY,
     status_code=202,
@@ -121,12 +127,12 @@ def submit_batch(
     event = router.current_event
     data = uploaded_csv(event.headers.get("content-type", ""), _raw_body(event))
     batch_id = batch_id_for(domain, idempotency_key)
-    existing = s.store.get_batch(batch_id)
+    existing = s.store.get_batch(batch_id, errors=False)
     if existing is None or not existing.parsed:
         blob_key = f"batches/{batch_id}.csv"
         s.blobs.put(blob_key, data)
         try:
-            ingest_batch(s, BatchRequest(batch_id, address, message_id="", blob_key=blob_key))
+            accept_batch(s, BatchRequest(batch_id, address, message_id="", blob_key=blob_key))
         except BatchRefused as exc:
             raise BadRequestError(str(exc)) from exc
     return BatchAccepted(
@@ -143,10 +149,13 @@ def submit_batch(
 )
 def batch_status(batch_id: Annotated[str, Path(pattern=r"^[0-9a-f]{24}$")]) -> BatchStatusOut:
     domain = _domain()
-    status = services().store.get_batch(batch_id)
+    store = services().store
+    status = store.get_batch(batch_id, errors=False)
     if status is None or status.domain != domain:
         raise NotFoundError("no such batch")
-    return BatchStatusOut.of(status)
+    # The first refused rows, streamed: one more than shown tells that the list is cut.
+    first = heapq.nsmallest(MAX_ERRORS_SHOWN + 1, store.refused_rows(batch_id), key=attrgetter("row"))
+    return BatchStatusOut.of(replace(status, errors=first))
 
 
 def _in_domain(address: str, domain: str) -> str:

@@ -131,15 +131,17 @@ def event_details(event: Event) -> str:
     return "\n".join(parts)
 
 
-def rsvp_fields(email: str) -> str:
+def rsvp_fields(email: str, token: str) -> str:
+    """The address field, and the form token the post must carry back (see `api.form_guard`)."""
     return (
+        f'<input type="hidden" name="form_token" value="{escape(token)}">'
         '<p><label for="email">Your e-mail address</label></p>'
         f'<p><input type="email" id="email" name="email" required maxlength="254" autocomplete="email"'
         f' inputmode="email" value="{escape(email)}"></p>'
     )
 
 
-def landing_page(site: Site, event: Event, links: LandingLinks, email: str = "") -> str:
+def landing_page(site: Site, event: Event, links: LandingLinks, token: str, email: str = "") -> str:
     sections = [f'<article class="card">{event_details(event)}']
     if not event.cancelled:
         buttons = "".join(
@@ -149,7 +151,7 @@ def landing_page(site: Site, event: Event, links: LandingLinks, email: str = "")
         sections.append(
             f'<form class="rsvp" method="post" action="{escape(links.rsvp["yes"])}">'
             "<h2>Will you attend?</h2>"
-            f"{rsvp_fields(email)}"
+            f"{rsvp_fields(email, token)}"
             '<p class="muted">Yes or Maybe brings a personal calendar invitation to this address;'
             " No records that you decline.</p>"
             f'<p class="buttons">{buttons}</p></form>'
@@ -166,21 +168,37 @@ def landing_page(site: Site, event: Event, links: LandingLinks, email: str = "")
     return layout(site, event.summary, "\n".join(sections), scripts=("landing.js",), page_class="landing")
 
 
-def rsvp_form(site: Site, event: Event, answer: str, action: str, email: str) -> str:
+def rsvp_form(
+    site: Site, event: Event, answer: str, action: str, email: str, token: str, notice: str = ""
+) -> str:
+    """`notice` says why the form is shown again (it had expired): the person sends it once more."""
     label = ANSWER_LABELS[answer]
     note = (
         "We will record that you decline."
         if answer == "no"
         else "We will send a personal calendar invitation to this address."
     )
+    shown = f'<p class="notice" role="status">{escape(notice)}</p>' if notice else ""
     body = f"""<article class="card">{event_details(event)}
 <form class="rsvp" method="post" action="{escape(action)}">
-<h2>Your answer: {label}</h2>
-{rsvp_fields(email)}
+<h2>Your answer: {label}</h2>{shown}
+{rsvp_fields(email, token)}
 <p class="muted">{note}</p>
 <p class="buttons"><button class="btn {answer}" type="submit">{label}</button></p>
 </form></article>"""
     return layout(site, event.summary, body, scripts=("landing.js",), page_class="rsvp")
+
+
+def confirm_page(site: Site, event: Event, answer: str, email: str, action: str) -> str:
+    """A confirmation link's page asks once more (a link scanner's GET changes nothing)."""
+    label = ANSWER_LABELS[answer]
+    body = f"""<article class="card">{event_details(event)}
+<form class="rsvp" method="post" action="{escape(action)}">
+<h2>Confirm your answer: {label}</h2>
+<p>For <strong>{escape(email)}</strong>.</p>
+<p class="buttons"><button class="btn {answer}" type="submit">Confirm: {label}</button></p>
+</form></article>"""
+    return layout(site, event.summary, body, page_class="rsvp")
 
 
 def message_page(site: Site, title: str, message: str, *, ok: bool) -> str:

@@ -9,22 +9,38 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Form, Path, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
-from calsnack.api import pages
+from calsnack.api import form_guard, pages
 from calsnack.api.access import InvalidLink, links, signed_event
 from calsnack.api.assets import assets
 from calsnack.api.calendar_links import google_calendar_url, office365_url, outlook_com_url
 from calsnack.api.responses import HTML_PAGE, documented, html
 from calsnack.bootstrap import services
-from calsnack.domain.model import EVENT_KEY_PATTERN, normalize_address
+from calsnack.domain.model import EVENT_KEY_PATTERN, Event, normalize_address
 from calsnack.ical.publish import publish_ics
-from calsnack.usecases.answer_rsvp import ButtonAnswer, RsvpRefused, answer_rsvp
+from calsnack.usecases.answer_rsvp import (
+    ButtonAnswer,
+    FormOutcome,
+    RsvpLimited,
+    RsvpRefused,
+    RsvpResult,
+    answer_from_form,
+    confirmed_answer,
+)
 
 router = Router()  # type: ignore[no-untyped-call]
 
 EVENT_KEY = Path(pattern=f"^{EVENT_KEY_PATTERN}$", description="the event's key, as in the signed link")
 TOKEN = Query(max_length=64, description="the link's signature")
 EMAIL = Query(max_length=254, description="pre-fills the address field (mail-merge tools)")
+FORM_TOKEN = Form(max_length=64, description="the token of the form this post was sent from")
 PAGE_RESPONSES: dict[int, OpenAPIResponse] = {200: HTML_PAGE, 404: HTML_PAGE}
+POST_RESPONSES: dict[int, OpenAPIResponse] = {
+    **PAGE_RESPONSES,
+    400: HTML_PAGE,
+    403: documented("sent from another site's page", "text/html"),
+    410: HTML_PAGE,
+    429: documented("too many answers from this client, to this event or for this address", "text/html"),
+}
 
 
 def site() -> pages.Site:
@@ -58,7 +74,8 @@ def landing(
         outlook=outlook_com_url(event, landing_url),
         office365=office365_url(event, landing_url),
     )
-    return page(pages.landing_page(site(), event, view, email))
+    token = form_guard.form_token(l, event_key, services().clock())
+    return page(pages.landing_page(site(), event, view, token, email))
 
 
 @router.get(
@@ -96,33 +113,131 @@ def rsvp_form(
         return page(
             pages.message_page(site(), event.summary, "This event has been cancelled.", ok=False), 410
         )
-    action = links().rsvp(event_key, answer.value)
-    return page(pages.rsvp_form(site(), event, answer.value, action, email))
+    return page(_form(event, answer, email))
+
+
+def _form(event: Event, answer: ButtonAnswer, email: str, notice: str = "") -> str:
+    l = links()  # noqa: E741
+    token = form_guard.form_token(l, event.key, services().clock())
+    return pages.rsvp_form(site(), event, answer.value, l.rsvp(event.key, answer.value), email, token, notice)
+
+
+def _refused(title: str, message: str, status: int, headers: dict[str, str] | None = None) -> Response[str]:
+    response = page(pages.message_page(site(), title, message, ok=False), status)
+    response.headers.update(headers or {})
+    return response
+
+
+def _from_another_site() -> Response[str] | None:
+    """A post a page of another site made the browser send is refused before it is read."""
+    if form_guard.cross_origin(router.current_event.headers, services().settings.base_url):
+        return _refused("Your answer", "This form can only be sent from its own page.", 403)
+    return None
+
+
+def _client() -> str:
+    """The client's address as API Gateway saw it (a REST API's `identity.sourceIp`)."""
+    context = router.current_event.raw_event.get("requestContext") or {}
+    return str((context.get("identity") or {}).get("sourceIp") or "")
+
+
+def _thanks(event: Event, result: RsvpResult) -> Response[str]:
+    if result.outcome is FormOutcome.CONFIRMATION_SENT:
+        message = (
+            f"{result.email} already has an invitation or an answer for this event. We sent a mail"
+            " to that address: the answer changes once its link is opened."
+        )
+    elif result.invitation_queued:
+        message = f"Thank you. A calendar invitation is on its way to {result.email}."
+    else:
+        message = f"Thank you. We recorded that {result.email} will not attend."
+    return page(pages.message_page(site(), event.summary, message, ok=True))
 
 
 @router.post(
     "/e/<event_key>/rsvp/<answer>",
     tags=["public"],
     summary="Record an answer; Yes and Maybe send a personal invitation",
-    responses={**PAGE_RESPONSES, 400: HTML_PAGE},
+    description=(
+        "Only from the form's own page (Sec-Fetch-Site / Origin), with the form's `form_token`."
+        " An address the event already knows gets a confirmation link by mail instead."
+    ),
+    responses=POST_RESPONSES,
 )
 def rsvp_submit(
     event_key: Annotated[str, EVENT_KEY],
     answer: ButtonAnswer,
     email: Annotated[str, Form(max_length=320)],
+    form_token: Annotated[str, FORM_TOKEN] = "",
     t: Annotated[str, TOKEN] = "",
 ) -> Response[str]:
     event = signed_event(event_key, t, "rsvp", event_key, answer.value)
+    refusal = _from_another_site()
+    if refusal is not None:
+        return refusal
+    if event.cancelled:
+        return _refused(event.summary, "This event has been cancelled.", 410)
+    if not form_guard.form_token_valid(links(), form_token, event_key, services().clock()):
+        notice = "This form had expired. Please send it again."
+        return page(_form(event, answer, email, notice), 400)
     try:
-        result = answer_rsvp(services(), event.key, answer, email)
+        result = answer_from_form(services(), event.key, answer, email, client=_client())
+    except RsvpLimited as exc:
+        return _refused(event.summary, str(exc), 429, {"Retry-After": str(exc.retry_after)})
     except RsvpRefused as exc:
-        return page(pages.message_page(site(), event.summary, str(exc), ok=False), 400)
-    message = (
-        f"Thank you. A calendar invitation is on its way to {result.email}."
-        if result.invitation_queued
-        else f"Thank you. We recorded that {result.email} will not attend."
-    )
-    return page(pages.message_page(site(), event.summary, message, ok=True))
+        return _refused(event.summary, str(exc), 400)
+    return _thanks(event, result)
+
+
+CONFIRM = Query(max_length=20, pattern=r"^[0-9]{1,12}$", description="when the link expires (Unix time)")
+
+
+def _confirming(event_key: str, answer: ButtonAnswer, t: str, email: str, x: str) -> Event:
+    return signed_event(event_key, t, "confirm", event_key, answer.value, email, x)
+
+
+@router.get(
+    "/e/<event_key>/confirm/<answer>",
+    tags=["public"],
+    summary="A confirmation link's page: it asks once more (a link scanner's GET changes nothing)",
+    responses={**PAGE_RESPONSES, 410: HTML_PAGE},
+)
+def confirm_form(
+    event_key: Annotated[str, EVENT_KEY],
+    answer: ButtonAnswer,
+    t: Annotated[str, TOKEN] = "",
+    email: Annotated[str, Query(max_length=254)] = "",
+    x: Annotated[str, CONFIRM] = "0",
+) -> Response[str]:
+    event = _confirming(event_key, answer, t, email, x)
+    if event.cancelled:
+        return _refused(event.summary, "This event has been cancelled.", 410)
+    action = links().confirm_answer(event_key, answer.value, email, int(x))
+    return page(pages.confirm_page(site(), event, answer.value, email, action))
+
+
+@router.post(
+    "/e/<event_key>/confirm/<answer>",
+    tags=["public"],
+    summary="Confirm an answer given on the web for an address the event already knew",
+    responses=POST_RESPONSES,
+)
+def confirm_submit(
+    event_key: Annotated[str, EVENT_KEY],
+    answer: ButtonAnswer,
+    t: Annotated[str, TOKEN] = "",
+    email: Annotated[str, Query(max_length=254)] = "",
+    x: Annotated[str, CONFIRM] = "0",
+) -> Response[str]:
+    event = _confirming(event_key, answer, t, email, x)
+    refusal = _from_another_site()
+    if refusal is not None:
+        return refusal
+    try:
+        result = confirmed_answer(services(), event.key, answer, email, int(x))
+    except RsvpRefused as exc:
+        return _refused(event.summary, str(exc), 400)
+    return _thanks(event, result)
 
 
 def _unsubscribe_target(domain: str, t: str, email: str) -> tuple[str, str]:

@@ -114,9 +114,12 @@ class BatchSplitter:
 
 
 def ingest_batch(services: Services, request: BatchRequest) -> BatchStatus:
-    """Split the stored CSV into command messages; raises `BatchRefused` for an unusable file."""
+    """Split the stored CSV into command messages; raises `BatchRefused` for an unusable file.
+
+    The status returned leaves the refused rows out (`BatchStore.refused_rows` streams them).
+    """
     store = services.store
-    existing = store.get_batch(request.batch_id)
+    existing = store.get_batch(request.batch_id, errors=False)
     if existing is not None and existing.parsed:
         return existing
     with services.blobs.open(request.blob_key) as stream:
@@ -146,7 +149,7 @@ def ingest_batch(services: Services, request: BatchRequest) -> BatchStatus:
             splitter.add_error(RowError(reader.row + 1, "", str(exc)))
         splitter.finish(total)
     finish_batch(services, request.batch_id)
-    status = store.get_batch(request.batch_id)
+    status = store.get_batch(request.batch_id, errors=False)
     assert status is not None
     return status
 

@@ -813,7 +813,9 @@ class DynamoStore:
             if _code(exc) != _CONDITION_FAILED:  # created before: a re-delivered intake
                 raise
 
-    def get_batch(self, batch_id: str) -> BatchStatus | None:
+    def get_batch(self, batch_id: str, *, errors: bool = True) -> BatchStatus | None:
+        if not errors:
+            return self._batch_totals(batch_id)
         # The main partition holds STATUS and the splitter's refusals; each shard its totals
         # and its chunks' refusals (sk "ERROR#…" up to "TOTALS", skipping the "CHUNK#…" markers).
         main = self._pool.submit(
@@ -845,10 +847,33 @@ class DynamoStore:
         if status is None:
             return None
         totals = [i for i in items if i["sk"]["S"] == "TOTALS"]
-        errors = _first_per_row(
+        refused = _first_per_row(
             itertools.chain.from_iterable(_errors_from(_str(i, "errors")) for i in items if "errors" in i)
         )
-        return _batch_status(batch_id, status, totals, errors)
+        return _batch_status(batch_id, status, totals, refused)
+
+    def _batch_totals(self, batch_id: str) -> BatchStatus | None:
+        """STATUS and the shards' TOTALS items only: 17 keys in one BatchGetItem, whatever was refused."""
+        keys = [_key(_batch_pk(batch_id), "STATUS")]
+        keys += [_key(_batch_shard_pk(batch_id, s), "TOTALS") for s in range(BATCH_SHARDS)]
+        items = self._get_items(keys)
+        status = next((i for i in items if i["sk"]["S"] == "STATUS"), None)
+        if status is None:
+            return None
+        return _batch_status(batch_id, status, (i for i in items if i["sk"]["S"] == "TOTALS"), [])
+
+    def refused_rows(self, batch_id: str) -> Iterator[RowError]:
+        """The main partition's and every shard's ERROR# parts, one query page (at most 1 MB) at a time."""
+        partitions = [_batch_pk(batch_id), *(_batch_shard_pk(batch_id, s) for s in range(BATCH_SHARDS))]
+        for pk in partitions:
+            request: QueryInputTypeDef = {
+                "TableName": self.table,
+                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :error)",
+                "ExpressionAttributeValues": {":pk": _s(pk), ":error": _s("ERROR#")},
+                "ConsistentRead": True,
+            }
+            for item in self._query_pages(request):
+                yield from _errors_from(_str(item, "errors"))
 
     def batch_parsed(self, batch_id: str, rows_total: int, errors: Sequence[RowError]) -> None:
         status = self.client.get_item(
@@ -963,16 +988,10 @@ class DynamoStore:
                 return True
 
     def claim_batch_report(self, batch_id: str) -> bool:
-        keys = [_key(_batch_pk(batch_id), "STATUS")]
-        keys += [_key(_batch_shard_pk(batch_id, s), "TOTALS") for s in range(BATCH_SHARDS)]
-        items = self._get_items(keys)
-        status = next((i for i in items if i["sk"]["S"] == "STATUS"), None)
-        if status is None:
-            return False
-        current = _batch_status(batch_id, status, (i for i in items if i["sk"]["S"] == "TOTALS"), [])
+        current = self._batch_totals(batch_id)
         # Complete never becomes incomplete again (counters only grow), so a read, then a
         # conditional flip of `reported`, lets exactly one caller through.
-        if not current.complete or current.reported:
+        if current is None or not current.complete or current.reported:
             return False
         return _applied(
             lambda: self.client.update_item(
@@ -1048,7 +1067,29 @@ class DynamoStore:
             found.update(_str(i, "pk").removeprefix("SUP#") for i in items)
         return found
 
+    # -- rate limits -------------------------------------------------------------------------
+    def count_hit(self, key: str, window_seconds: int, at: datetime) -> int:
+        """One atomic ADD on the window's counter item; TTL removes it a window after it ends."""
+        start = int(at.timestamp()) // window_seconds * window_seconds
+        response = self.client.update_item(
+            TableName=self.table,
+            Key=_key(f"RATE#{key}/{window_seconds}", str(start)),
+            UpdateExpression="ADD hits :one SET #ttl = if_not_exists(#ttl, :ttl)",
+            ExpressionAttributeNames={"#ttl": "ttl"},
+            ExpressionAttributeValues={":one": _n(1), ":ttl": _n(start + 2 * window_seconds)},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(response["Attributes"]["hits"]["N"])
+
     # -- plumbing ----------------------------------------------------------------------------
+    def _query_pages(self, request: QueryInputTypeDef) -> Iterator[Item]:
+        """The query's items, asking for the next page only when the last one was used up."""
+        response = self.client.query(**request)
+        yield from response["Items"]
+        while start := response.get("LastEvaluatedKey"):
+            response = self.client.query(**_resume(request, start))
+            yield from response["Items"]
+
     def _query_all(self, request: QueryInputTypeDef) -> list[Item]:
         items: list[Item] = []
         response = self.client.query(**request)

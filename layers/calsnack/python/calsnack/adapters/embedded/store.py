@@ -92,6 +92,10 @@ CREATE TABLE IF NOT EXISTS suppressions (
     at TEXT NOT NULL,
     PRIMARY KEY (email, scope)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rate_hits (
+    key TEXT NOT NULL, window_start INTEGER NOT NULL, hits INTEGER NOT NULL,
+    PRIMARY KEY (key, window_start)
+) WITHOUT ROWID;
 """
 
 #: Columns added after the first release: (table, column, declaration). A database made by an
@@ -386,15 +390,12 @@ class SqliteStore:
                 ),
             )
 
-    def get_batch(self, batch_id: str) -> BatchStatus | None:
+    def get_batch(self, batch_id: str, *, errors: bool = True) -> BatchStatus | None:
         conn = self.db.connection()
         row = conn.execute("SELECT * FROM batches WHERE batch_id = ?", (batch_id,)).fetchone()
         if row is None:
             return None
-        errors = [
-            RowError(r["row"], r["col"], r["reason"], tuple(json.loads(r["cells"])))
-            for r in conn.execute("SELECT * FROM batch_errors WHERE batch_id = ? ORDER BY row", (batch_id,))
-        ]
+        refused = list(self.refused_rows(batch_id)) if errors else []
         return BatchStatus(
             batch_id=row["batch_id"],
             sender=row["sender"],
@@ -410,8 +411,17 @@ class SqliteStore:
             reported=bool(row["reported"]),
             created_at=datetime.fromisoformat(row["created_at"]) if row["created_at"] else None,
             header=tuple(json.loads(row["header"])),
-            errors=errors,
+            errors=refused,
         )
+
+    def refused_rows(self, batch_id: str) -> Iterator[RowError]:
+        """In row order, a page of rows at a time from one cursor."""
+        cursor = self.db.connection().execute(
+            "SELECT row, col, reason, cells FROM batch_errors WHERE batch_id = ? ORDER BY row", (batch_id,)
+        )
+        while page := cursor.fetchmany(500):
+            for r in page:
+                yield RowError(r["row"], r["col"], r["reason"], tuple(json.loads(r["cells"])))
 
     def _add_errors(self, db: Any, batch_id: str, errors: Sequence[RowError]) -> int:
         cur = db.executemany(
@@ -522,3 +532,17 @@ class SqliteStore:
             )
             found.update(r["email"] for r in rows)
         return found
+
+    # -- rate limits ---------------------------------------------------------------------
+    def count_hit(self, key: str, window_seconds: int, at: datetime) -> int:
+        start = int(at.timestamp()) // window_seconds * window_seconds
+        key = f"{key}/{window_seconds}"
+        with self.db.write() as db:
+            # A key's past windows go as its next hit comes: the table holds live windows only.
+            db.execute("DELETE FROM rate_hits WHERE key = ? AND window_start < ?", (key, start))
+            row = db.execute(
+                "INSERT INTO rate_hits (key, window_start, hits) VALUES (?, ?, 1)"
+                " ON CONFLICT (key, window_start) DO UPDATE SET hits = hits + 1 RETURNING hits",
+                (key, start),
+            ).fetchone()
+            return int(row[0])
