@@ -94,8 +94,7 @@ def receive_mail(services: Services, blob_key: str) -> str:
     raw = services.blobs.get(blob_key)
     route = route_of(blob_key)
     mail = parse_inbound(raw, services.settings.authserv_id)
-    identity = mail.message_id or hashlib.sha256(raw).hexdigest()
-    digest = hashlib.sha256(f"{route}\n{identity}".encode()).hexdigest()
+    digest = _ledger_digest(route, mail, raw)
     marker = f"mail:{digest}"
     if services.store.done(marker):
         return "duplicate"
@@ -110,6 +109,21 @@ def receive_mail(services: Services, blob_key: str) -> str:
         outcome = _batch(services, mail, digest)
     else:
         outcome = _other(services, mail)
-    services.store.mark_done(marker)
+    if mail.authenticated:
+        # Only handled mail enters the ledger: a dropped stranger's mail must leave no mark
+        # that could make a later real mail look like a duplicate.
+        services.store.mark_done(marker)
     logger.info("mail handled", extra={"route": route, "outcome": outcome})
     return outcome
+
+
+def _ledger_digest(route: str, mail: InboundMail, raw: bytes) -> str:
+    """The mail's key in the done-ledger: route, proven sender and Message-ID (else the bytes).
+
+    A Message-ID is the sender's own word, so it counts only with the sender proven: a
+    stranger who sends a mail carrying the organizer's next Message-ID, unauthenticated or
+    authenticated as himself, does not make the organizer's real mail a duplicate.
+    """
+    identity = mail.message_id or hashlib.sha256(raw).hexdigest()
+    sender = mail.sender if mail.authenticated else ""
+    return hashlib.sha256(f"{route}\n{sender}\n{identity}".encode()).hexdigest()
