@@ -25,8 +25,14 @@ from calsnack.ports import QueueMessage
 from calsnack.serve.lambda_events import s3_put_event
 
 INBOUND_QUEUE = "inbound"
-#: SES accepts messages up to 40 MB.
+#: SES accepts messages up to 40 MB; so does this server (advertised as SIZE, refused with 552).
 MAX_MESSAGE_SIZE = 40 * 1024 * 1024
+#: A command line (RFC 5321 §4.5.3.1.4: 512 octets, more with ESMTP parameters), with slack;
+#: a longer one is discarded as it arrives and answered 500, never buffered whole.
+COMMAND_LINE_LIMIT = 4096
+#: Idle seconds before a connection is closed: RFC 5321 §4.5.3.2.7 asks a server to wait at
+#: least 5 minutes for a command, and the whole DATA phase must fit in it too.
+IDLE_TIMEOUT = 300.0
 MAILBOX_ROUTES = {"snack": "snack", "batch": "batch"}
 
 
@@ -120,12 +126,36 @@ class InboundHandler:
 
 class LenientSMTP(SMTP):
     """Accepts bare-LF messages, as Postfix and SES do: Python's smtplib sends bytes unconverted,
-    which would otherwise make a whole message one over-long "line"."""
+    which makes a whole message one long "line".
 
-    line_length_limit = MAX_MESSAGE_SIZE
+    aiosmtpd reads command lines and message lines through one stream whose buffer limit is
+    `line_length_limit`. Commands get `COMMAND_LINE_LIMIT` (a 40 MB command line was buffered
+    whole before); only while a message is read does the limit rise to the message size,
+    which `data_size_limit` bounds anyway.
+    """
+
+    line_length_limit = COMMAND_LINE_LIMIT
+
+    async def smtp_DATA(self, arg: str) -> None:
+        self._set_line_limit(MAX_MESSAGE_SIZE)
+        try:
+            await super().smtp_DATA(arg)
+        finally:
+            self._set_line_limit(COMMAND_LINE_LIMIT)
+
+    def _set_line_limit(self, limit: int) -> None:
+        self.line_length_limit = limit
+        # asyncio.StreamReader keeps its limit in `_limit`, read at every readuntil().
+        self._reader._limit = limit  # type: ignore[attr-defined]
 
 
 class InboundController(Controller):
+    def __init__(
+        self, handler: InboundHandler, *, idle_timeout: float = IDLE_TIMEOUT, **kwargs: object
+    ) -> None:
+        super().__init__(handler, **kwargs)  # type: ignore[arg-type]
+        self.idle_timeout = idle_timeout
+
     def factory(self) -> SMTP:
         return LenientSMTP(
             self.handler,
@@ -133,4 +163,5 @@ class InboundController(Controller):
             decode_data=False,
             enable_SMTPUTF8=True,
             hostname=self.hostname,
+            timeout=self.idle_timeout,
         )
