@@ -195,3 +195,25 @@ def test_idle_and_half_open_connections_do_not_keep_healthz_waiting(strict):
     finally:
         for sock in idle + half:
             sock.close()
+
+
+def test_each_answer_says_connection_close_once_and_a_100_continue_stays_interim(strict):
+    with socket.create_connection(strict) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.settimeout(5)
+        answer = b""
+        while chunk := sock.recv(4096):
+            answer += chunk
+    head = answer.split(b"\r\n\r\n", 1)[0].lower()
+    assert head.startswith(b"http/1.1 200") and head.count(b"connection: close") == 1
+    with socket.create_connection(strict) as sock:
+        sock.sendall(
+            b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n"
+        )
+        sock.settimeout(5)
+        interim = b""
+        while b"\r\n\r\n" not in interim:
+            interim += sock.recv(1)
+        assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
+        sock.sendall(b"ok")
+        assert _status_line(sock) == b"HTTP/1.1 404 Not Found"  # the function got it: no GET-only route here

@@ -316,10 +316,6 @@ def make_server(
             self.close_connection = True
             return ok
 
-        def end_headers(self) -> None:
-            self.send_header("Connection", "close")
-            super().end_headers()
-
         def _body(self) -> bytes | None:
             """The body, or None once a refusal was sent (too large, malformed, or too slow to come)."""
             try:
@@ -368,6 +364,7 @@ def make_server(
                     for v in values:
                         self.send_header(k, str(v))
             self.send_header("Content-Length", str(len(payload)))
+            self.send_header("Connection", "close")
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(payload)
@@ -389,6 +386,7 @@ def make_server(
             self.send_response(405)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
+            self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(payload)
 
