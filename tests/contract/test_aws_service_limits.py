@@ -179,12 +179,16 @@ def _mail(size: int) -> OutgoingMail:
 
 
 def test_a_message_past_ses_size_limit_is_rejected_not_raised(aws_world: AwsWorld) -> None:
+    """Rejected: that one message is written off; SES's own MessageRejected would stop all sending."""
     mailer = SesMailer(aws_world.sesv2, "calsnack")
     largest = aws_limits.SES_MESSAGE_BYTES // 4 * 3
     assert len(base64.b64encode(_mail(largest).raw)) <= aws_limits.SES_MESSAGE_BYTES
     assert mailer.send(_mail(largest))
     with pytest.raises(Rejected, match="40 MB"):
-        mailer.send(_mail(largest + 3))
+        mailer.send(_mail(largest + 1))
+    recipients = tuple(f"r{n}@example.com" for n in range(51))
+    with pytest.raises(Rejected, match="50"):
+        mailer.send(OutgoingMail(raw=_mail(1000).raw, sender="bounces@snack.example", recipients=recipients))
 
 
 # -- DynamoDB: BatchGetItem (100 keys) -------------------------------------------------------

@@ -42,6 +42,12 @@ STOPPED = frozenset(
 #: A request SES refuses for this one message (an address it cannot parse): that recipient fails.
 REJECTED = frozenset({"BadRequestException"})
 
+#: SES v2's limits on one message: 40 MB after base64 encoding, 50 recipients. Checked here,
+#: before the call: SES would refuse such a message with a code (MessageRejected) that also
+#: means "the account cannot send", and one oversized message must not stop everyone's mail.
+MAX_MESSAGE_BYTES = 40 * 1024 * 1024
+MAX_RECIPIENTS = 50
+
 #: Seconds one SES call may take at worst; the sender's `SEND_ALLOWANCE` covers it.
 CONNECT_TIMEOUT = 2.0
 READ_TIMEOUT = 4.0
@@ -84,6 +90,11 @@ class SesMailer:
         self.configuration_set = configuration_set
 
     def send(self, mail: OutgoingMail) -> str:
+        encoded = 4 * -(-len(mail.raw) // 3)  # its base64 length, as SES counts it
+        if encoded > MAX_MESSAGE_BYTES:
+            raise Rejected(f"a message of {encoded} bytes (base64) exceeds SES's 40 MB")
+        if len(mail.recipients) > MAX_RECIPIENTS:
+            raise Rejected(f"{len(mail.recipients)} recipients exceed SES's {MAX_RECIPIENTS} a message")
         # Raw content carries its own From/To headers; Destination is the envelope.
         request: SendEmailRequestTypeDef = {
             "FromEmailAddress": mail.sender,
