@@ -13,7 +13,18 @@ from zoneinfo import ZoneInfo
 
 from calsnack.bootstrap import Services
 from calsnack.domain.commands import CommandName, CommandRow, EventFields
-from calsnack.domain.model import Delivery, Event, EventStatus, Method, RowError, Source, domain_of, event_key
+from calsnack.domain.mail_providers import is_public_mail_domain
+from calsnack.domain.model import (
+    Delivery,
+    Event,
+    EventStatus,
+    Method,
+    RowError,
+    Source,
+    domain_of,
+    event_key,
+    normalize_address,
+)
 from calsnack.ical.alarms import reminder_of
 from calsnack.ical.write import event_calendar
 from calsnack.ical.zones import nonexistent_time
@@ -76,6 +87,15 @@ def _calendar(
     )
 
 
+def _check_organizer(sender: str, row: CommandRow) -> None:
+    """On a public mail provider nobody is a colleague: a CREATE row names its sender as organizer."""
+    if is_public_mail_domain(domain_of(sender)) and normalize_address(row.organizer) != sender:
+        raise RowRefused(
+            "organizer",
+            f"{domain_of(sender)} is a public mail provider: the organizer must be you ({sender})",
+        )
+
+
 def _new_event(services: Services, row: CommandRow) -> Event:
     f = row.fields
     assert f.date and f.start_time and f.end_time and f.timezone and f.subject is not None
@@ -113,7 +133,8 @@ def _new_event(services: Services, row: CommandRow) -> Event:
     )
 
 
-def _create(services: Services, row: CommandRow, result: ChunkResult) -> None:
+def _create(services: Services, sender: str, row: CommandRow, result: ChunkResult) -> None:
+    _check_organizer(sender, row)
     new = _new_event(services, row)
     try:
         stored = services.store.put_event(new)
@@ -130,9 +151,7 @@ def _create(services: Services, row: CommandRow, result: ChunkResult) -> None:
     result.deliveries.extend(Delivery(new.key, a, stored.sequence, Method.REQUEST) for a in row.attendees)
 
 
-def _create_all(
-    services: Services, sender_domain: str, rows: Sequence[CommandRow], result: ChunkResult
-) -> None:
+def _create_all(services: Services, sender: str, rows: Sequence[CommandRow], result: ChunkResult) -> None:
     """A run of CREATE rows written with one `put_events` call: one write transaction for the
     run instead of one per row, where the store has transactions.
 
@@ -145,6 +164,7 @@ def _create_all(
     for row in rows:
         try:
             _check_attendees(services, row)
+            _check_organizer(sender, row)
         except RowRefused as exc:
             result.refused.append(RowError(row.row, exc.column, exc.reason, row.cells))
         else:
@@ -152,7 +172,7 @@ def _create_all(
     written = services.store.put_events([new for _, new in checked])
     for (row, new), stored in zip(checked, written, strict=True):
         if stored is None:
-            apply_row(services, sender_domain, row, result)
+            apply_row(services, sender, row, result)
         else:
             result.applied += 1
             result.deliveries.extend(
@@ -160,9 +180,31 @@ def _create_all(
             )
 
 
-def _find(services: Services, sender_domain: str, row: CommandRow) -> Event:
-    found = services.store.find_by_event_id(sender_domain, row.event_id)
+def _may_act(event: Event, sender: str) -> bool:
+    """Whether a CSV row from `sender` may change `event`, one found in the sender's domain.
+
+    The organizer always may. A colleague may run a CSV event of their organization's domain
+    (CONTRACT §3), but not an event made in a calendar client: that is the organizer's own
+    calendar entry, which only they change (RFC 5546 §6). On a public mail provider nobody is
+    a colleague, so there a CSV acts on the sender's own events only.
+    """
+    if event.organized_by(sender):
+        return True
+    return event.source is Source.CSV and not is_public_mail_domain(event.organizer_domain)
+
+
+def _find(services: Services, sender: str, row: CommandRow) -> Event:
+    candidates = services.store.find_by_event_id(domain_of(sender), row.event_id)
+    found = [e for e in candidates if _may_act(e, sender)]
     if not found:
+        if is_public_mail_domain(domain_of(sender)):
+            # Say nothing of other people's events on a shared domain.
+            raise RowRefused("event_id", "you have no event with this event_id")
+        if candidates:
+            raise RowRefused(
+                "event_id",
+                "the event with this event_id was made in a calendar; only its organizer can change it",
+            )
         raise RowRefused("event_id", "no event with this event_id was created from your domain")
     if len(found) > 1:
         raise RowRefused("event_id", "several organizers of your domain use this event_id; it is ambiguous")
@@ -196,8 +238,8 @@ def _fan_out_again(event: Event, result: ChunkResult) -> None:
     result.fan_outs.append((event.key, event.sequence, method))
 
 
-def _update(services: Services, sender_domain: str, row: CommandRow, result: ChunkResult) -> None:
-    event = _find(services, sender_domain, row)
+def _update(services: Services, sender: str, row: CommandRow, result: ChunkResult) -> None:
+    event = _find(services, sender, row)
     if _already_applied(event, row):
         _fan_out_again(event, result)
         return
@@ -244,8 +286,8 @@ def _update(services: Services, sender_domain: str, row: CommandRow, result: Chu
         result.fan_outs.append((event.key, updated.sequence, Method.REQUEST))
 
 
-def _cancel(services: Services, sender_domain: str, row: CommandRow, result: ChunkResult) -> None:
-    event = _find(services, sender_domain, row)
+def _cancel(services: Services, sender: str, row: CommandRow, result: ChunkResult) -> None:
+    event = _find(services, sender, row)
     if _already_applied(event, row):
         _fan_out_again(event, result)
         return
@@ -261,8 +303,8 @@ def _cancel(services: Services, sender_domain: str, row: CommandRow, result: Chu
     result.fan_outs.append((event.key, updated.sequence, Method.CANCEL))
 
 
-def _invite(services: Services, sender_domain: str, row: CommandRow, result: ChunkResult) -> None:
-    event = _find(services, sender_domain, row)
+def _invite(services: Services, sender: str, row: CommandRow, result: ChunkResult) -> None:
+    event = _find(services, sender, row)
     if event.cancelled:
         raise RowRefused("event_id", "the event is cancelled")
     result.deliveries.extend(Delivery(event.key, a, event.sequence, Method.REQUEST) for a in row.attendees)
@@ -282,14 +324,14 @@ def _check_attendees(services: Services, row: CommandRow) -> None:
         raise RowRefused("attendees", f"{ours[0]} is an address of this service and cannot be invited")
 
 
-def apply_row(services: Services, sender_domain: str, row: CommandRow, result: ChunkResult) -> None:
+def apply_row(services: Services, sender: str, row: CommandRow, result: ChunkResult) -> None:
     for attempt in (1, 2):
         try:
             _check_attendees(services, row)
             if row.command is CommandName.CREATE:
-                _create(services, row, result)
+                _create(services, sender, row, result)
             else:
-                _ACTIONS[row.command](services, sender_domain, row, result)
+                _ACTIONS[row.command](services, sender, row, result)
         except RowRefused as exc:
             result.refused.append(RowError(row.row, exc.column, exc.reason, row.cells))
         except Conflict:
@@ -303,7 +345,7 @@ def apply_row(services: Services, sender_domain: str, row: CommandRow, result: C
 
 def apply_rows(services: Services, chunk: ApplyRows) -> ChunkResult:
     """Apply a chunk's rows in order. What they send is queued by `settle`."""
-    sender_domain = domain_of(chunk.sender)
+    sender = normalize_address(chunk.sender)
     result = ChunkResult()
     creates: list[CommandRow] = []
     for row in chunk.rows:
@@ -311,10 +353,10 @@ def apply_rows(services: Services, chunk: ApplyRows) -> ChunkResult:
             creates.append(row)
             continue
         # Written before the next row, which may be an INVITE or UPDATE of one of them.
-        _create_all(services, sender_domain, creates, result)
+        _create_all(services, sender, creates, result)
         creates = []
-        apply_row(services, sender_domain, row, result)
-    _create_all(services, sender_domain, creates, result)
+        apply_row(services, sender, row, result)
+    _create_all(services, sender, creates, result)
     return result
 
 
