@@ -143,6 +143,8 @@ def test_a_fifo_message_needs_a_group():
         ("AccountSuspendedException", "The account has been suspended.", 400, SendingStopped),
         ("MailFromDomainNotVerifiedException", "MAIL FROM domain not verified.", 400, SendingStopped),
         ("MessageRejected", "Email address is not verified.", 400, SendingStopped),
+        # This one message is over SES's size limit: it fails for good, the others go.
+        ("MessageRejected", "Message length is more than 40 MB.", 400, Rejected),
         ("NotFoundException", "Configuration set <calsnack> does not exist.", 404, SendingStopped),
         # This one message: its recipient fails, the chunk goes on.
         ("BadRequestException", "Illegal address", 400, Rejected),

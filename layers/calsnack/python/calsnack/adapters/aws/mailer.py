@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 DAILY_QUOTA = "daily message quota exceeded"
 RATE_LIMIT = "maximum sending rate exceeded"
+#: SES's `MessageRejected` for a message over its size limit: that message, not the account.
+TOO_LARGE = "message length is more than"
 #: Sending faster than the account's rate, or the API's own request throttling: retry soon.
 THROTTLED = frozenset({"TooManyRequestsException", "Throttling", "ThrottlingException"})
 #: The account cannot send anything until its state changes (the quota's 24-hour window, an
@@ -72,6 +74,8 @@ def provider_error(exc: ClientError) -> Exception:
         return SendingStopped(text)
     if code in THROTTLED or RATE_LIMIT in message:
         return Throttled(text)
+    if TOO_LARGE in message:
+        return Rejected(text)
     if code in STOPPED:
         return SendingStopped(text)
     if code in REJECTED:
