@@ -26,7 +26,8 @@ class InboundMail:
     subject: str
     #: DMARC passed (or DKIM passed aligned with the From domain) per our own server's header.
     authenticated: bool
-    #: A bounce or an automatic reply (RFC 3834): never answered, to avoid mail loops.
+    #: A bounce, an automatic reply (RFC 3834), list mail, or mail that asks not to be answered
+    #: automatically: never answered, to avoid mail loops.
     automatic: bool
     #: Addresses in To/Cc (normalised), to find per-event addresses such as VIP lists.
     recipients: tuple[str, ...]
@@ -34,6 +35,11 @@ class InboundMail:
     @property
     def sender_domain(self) -> str:
         return domain_of(self.sender)
+
+    def claims_domain(self, domain: str) -> bool:
+        """Whether the From is in `domain` or below it: the service's own addresses, when it is ours."""
+        own, sender = domain.lower(), self.sender_domain.lower()
+        return bool(sender) and (sender == own or sender.endswith("." + own))
 
 
 def is_authenticated(message: Message, authserv_id: str, from_domain: str) -> bool:
@@ -51,7 +57,22 @@ def author(message: Message) -> tuple[str, str]:
     return parseaddr(str(message.get("From", "")))
 
 
+#: X-Auto-Response-Suppress values (MS-OXCMAIL §2.2.3.2.14) that cover a refusal: the sender's
+#: client asks for no automatic reply of any kind (All), no out-of-office (OOF) or no auto-reply.
+_SUPPRESSING = frozenset({"all", "oof", "autoreply"})
+
+
 def is_automatic(message: EmailMessage) -> bool:
+    """Whether answering the mail could feed a loop or reach people who never wrote to us.
+
+    List mail (RFC 2369 `List-Unsubscribe`, RFC 2919 `List-Id`) goes back to a whole list;
+    `X-Auto-Response-Suppress` is Exchange's way of asking for no automatic answer.
+    """
+    if message.get("List-Id") is not None or message.get("List-Unsubscribe") is not None:
+        return True
+    suppress = str(message.get("X-Auto-Response-Suppress", "")).replace(";", ",").split(",")
+    if any(value.strip().lower() in _SUPPRESSING for value in suppress):
+        return True
     return_path = str(message.get("Return-Path", "")).strip()
     if return_path in ("<>", ""):
         # An empty envelope sender is a bounce; a missing Return-Path means we cannot tell,

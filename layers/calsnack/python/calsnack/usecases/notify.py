@@ -13,7 +13,7 @@ logger = Logger(child=True)
 
 def explain_refusal(services: Services, mail: InboundMail, reason: str) -> bool:
     """Reply once with `reason` to an authenticated human sender; True if a reply went out."""
-    if not mail.authenticated or mail.automatic:
+    if not mail.authenticated or mail.automatic or mail.claims_domain(services.settings.domain):
         logger.info("refused without reply", extra={"sender": mail.sender, "reason": reason})
         return False
     subject = mail.subject or "your mail"

@@ -94,6 +94,10 @@ def receive_mail(services: Services, blob_key: str) -> str:
     raw = services.blobs.get(blob_key)
     route = route_of(blob_key)
     mail = parse_inbound(raw, services.settings.authserv_id)
+    if mail.claims_domain(services.settings.domain):
+        # Our own mail come back (a forward, an auto-reply, a spoof): answering it could loop.
+        logger.warning("mail from the service's own domain dropped", extra={"sender": mail.sender})
+        return "own-address"
     digest = _ledger_digest(route, mail, raw)
     marker = f"mail:{digest}"
     if services.store.done(marker):
