@@ -175,3 +175,13 @@ def test_a_csv_event_built_from_its_fields_round_trips_byte_for_byte(store):
     stored = store.put_event(made.revised(calendar=calendar))
     assert store.get_event(made.key) == stored
     assert store.get_events([made.key])[made.key].calendar == calendar
+
+
+@pytest.mark.parametrize("quiet", [0, 2])
+def test_quiet_revisions_round_trip(store, quiet):
+    """Revisions that kept the iTIP SEQUENCE (issue 13, point 1) survive a write and a read."""
+    event = make_event(f"ada@{unique()}.example", unique("ev-"), sequence=5, quiet_revisions=quiet)
+    store.put_event(event)
+    got = store.get_event(event.key)
+    assert got is not None
+    assert (got.sequence, got.quiet_revisions, got.itip_sequence) == (5, quiet, 5 - quiet)

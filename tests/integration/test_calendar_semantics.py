@@ -8,15 +8,17 @@ import csv
 import email
 import email.policy
 import io
+import uuid
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 from calsnack.domain.model import event_key
 from calsnack.usecases.answer_rsvp import ButtonAnswer, answer_rsvp
+from calsnack.usecases.build_report import report_event
 
 from tests.integration.conftest import World
 from tests.interop import calendar_parts, sent_calendars_are_clean
-from tests.mailfactory import batch_mail, calendar_mail
+from tests.mailfactory import batch_mail, calendar_mail, calendar_text
 from tests.unit.ical.conftest import BUNDLED
 
 #: A day far enough ahead that no corpus event is "already over".
@@ -155,3 +157,59 @@ def test_floating_times_stay_floating(world: World) -> None:
     assert vevent.decoded("DTSTART") == datetime.strptime(f"{day}T090000", "%Y%m%dT%H%M%S")
     assert vevent.decoded("DTEND").tzinfo is None
     assert f"DTSTART:{day}T090000\r\n" in next(iter(calendar_parts(invite)))
+
+
+def sequence_of(message: EmailMessage) -> int:
+    vevent = sent_calendars_are_clean([message])[0].walk("VEVENT")[0]
+    return int(vevent["SEQUENCE"])
+
+
+def test_only_what_attendees_see_is_an_update(world: World) -> None:
+    """Point 1: a re-send with a new DTSTAMP, LAST-MODIFIED and guest sends nothing; a new place with
+    the client's SEQUENCE kept goes out at the same SEQUENCE; a new time raises it."""
+    uid = f"{uuid.uuid4()}@google.com"
+    organizer = "olga@example.test"
+    start = (datetime.now(UTC) + timedelta(days=30)).replace(minute=0, second=0, microsecond=0)
+    first = datetime.now(UTC) - timedelta(hours=2)
+
+    def version(
+        seq: int, stamp: datetime, *extra: str, moved: timedelta = timedelta(0), guests: int = 1
+    ) -> str:
+        attendees = tuple((f"g{n}@example.test", "ACCEPTED") for n in range(guests))
+        text = calendar_text(
+            "REQUEST", uid, organizer=organizer, sequence=seq, start=start + moved, dtstamp=stamp,
+            attendees=((f"snack@{world.domain}", "NEEDS-ACTION"), *attendees),
+        )  # fmt: skip
+        lines = [f"LAST-MODIFIED:{stamp.strftime('%Y%m%dT%H%M%SZ')}", *extra]
+        return text.replace("END:VEVENT", "\r\n".join([*lines, "END:VEVENT"]))
+
+    deliver_invitation(world, version(0, first, "LOCATION:Room 1"), organizer)
+    key = event_key(organizer, uid)
+    answer_rsvp(world.services, key, ButtonAnswer.YES, "ann@example.test")
+    world.pump()
+    [invite] = world.mails_to("ann@example.test")
+    assert sequence_of(invite) == 0
+
+    deliver_invitation(
+        world, version(0, first + timedelta(minutes=5), "LOCATION:Room 1", guests=3), organizer
+    )
+    world.pump()
+    assert len(world.mails_to("ann@example.test")) == 1, "a guest added is no update"
+    assert report_event(world.services.store, organizer, uid)["events"][0]["sequence"] == 0
+
+    deliver_invitation(world, version(0, first + timedelta(minutes=10), "LOCATION:Room 2"), organizer)
+    world.pump()
+    _, moved_room = world.mails_to("ann@example.test")
+    assert sequence_of(moved_room) == 0
+    assert "LOCATION:Room 2" in next(iter(calendar_parts(moved_room)))
+
+    deliver_invitation(
+        world,
+        version(1, first + timedelta(minutes=15), "LOCATION:Room 2", moved=timedelta(hours=1)),
+        organizer,
+    )
+    world.pump()
+    *_, moved_time = world.mails_to("ann@example.test")
+    assert sequence_of(moved_time) == 1
+    assert report_event(world.services.store, organizer, uid)["events"][0]["sequence"] == 1
+    assert len(world.mails_to("ann@example.test")) == 3

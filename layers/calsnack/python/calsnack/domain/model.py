@@ -139,7 +139,11 @@ class Event:
     description: str = ""
     meeting_url: str = ""
     status: EventStatus = EventStatus.CONFIRMED
+    #: The service's revision: every version sent to attendees raises it (sends are deduplicated by it).
     sequence: int = 0
+    #: Revisions that changed only informational text (SUMMARY, LOCATION, ...) while the organizer's
+    #: client kept its SEQUENCE: they go out without raising the iTIP SEQUENCE, as the client did.
+    quiet_revisions: int = 0
     # Ordering of the organizer's own revisions (calendar source): SEQUENCE, then DTSTAMP.
     origin_sequence: int = 0
     origin_stamp: datetime | None = None
@@ -155,6 +159,11 @@ class Event:
     @property
     def organizer_domain(self) -> str:
         return domain_of(self.organizer)
+
+    @property
+    def itip_sequence(self) -> int:
+        """The SEQUENCE the invitations carry (RFC 5546 §2.1.4): raised by significant changes only."""
+        return self.sequence - self.quiet_revisions
 
     @property
     def cancelled(self) -> bool:

@@ -14,7 +14,7 @@ def publish_ics(event: Event) -> bytes:
     calendar["METHOD"] = "PUBLISH"
     for component in calendar.walk("VEVENT"):
         component["UID"] = event.uid
-        component["SEQUENCE"] = event.sequence
+        component["SEQUENCE"] = event.itip_sequence
         component.DTSTAMP = datetime.now(UTC)
         if event.status is EventStatus.CANCELLED:
             component["STATUS"] = "CANCELLED"

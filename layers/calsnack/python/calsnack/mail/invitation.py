@@ -396,7 +396,7 @@ def _spliced_calendar(settings: Settings, event: Event, method: Method) -> tuple
     if any(f"\r\nTZID:{tzid}\r\n" not in zones for tzid in _TZID.findall(vevent)):
         return None  # icalendar would add the missing VTIMEZONE
     head = f"{_CSV_HEAD}METHOD:{method.value}\r\n{zones}BEGIN:VEVENT\r\n{vevent}"
-    ids = f"{text_line('UID', event.uid)}SEQUENCE:{event.sequence}\r\n"
+    ids = f"{text_line('UID', event.uid)}SEQUENCE:{event.itip_sequence}\r\n"
     end = ("STATUS:CANCELLED\r\n" if method is Method.CANCEL else "") + _CSV_TAIL
     organizer = _organizer_line(settings.rsvp_address, event.organizer_name or event.organizer)
     layout = _Layout(
@@ -615,7 +615,7 @@ def _calendar(settings: Settings, event: Event, method: Method, *, attendee: str
             # The organizer's reminders go along; an e-mail alarm, which names people, does not.
             component.subcomponents = organizer_alarms(component, event.summary)
             component.add("UID", event.uid)
-            component.add("SEQUENCE", event.sequence)
+            component.add("SEQUENCE", event.itip_sequence)
             component.add("DTSTAMP", stamp)
             component.add("ORGANIZER", organizer)
             component.add("ATTENDEE", guest)

@@ -15,7 +15,7 @@ def event_report(store: Store, event: Event) -> dict[str, Any]:
         "event_id": event.event_id,
         "uid": event.uid,
         "status": event.status.value,
-        "sequence": event.sequence,
+        "sequence": event.itip_sequence,
         "summary": event.summary,
         "start": event.start.isoformat(),
         "end": event.end.isoformat(),

@@ -15,6 +15,7 @@ from aws_lambda_powertools import Logger
 
 from calsnack.bootstrap import Services
 from calsnack.domain.model import Event, EventStatus, Method, Source, event_key
+from calsnack.ical.changes import Change, seen_change
 from calsnack.ical.merge import is_instance_only, merge_instances
 from calsnack.ical.read import ClientEvent, NoCalendar, read_calendar_mail
 from calsnack.links import Links
@@ -77,16 +78,11 @@ def _new_event(services: Services, ev: ClientEvent, organizer: str, name: str, n
     )
 
 
-def _content_changed(old: Event, new: Event) -> bool:
-    return (
-        old.calendar,
-        old.summary,
-        old.start,
-        old.end,
-        old.location,
-        old.description,
-        old.meeting_url,
-    ) != (new.calendar, new.summary, new.start, new.end, new.location, new.description, new.meeting_url)
+def _seen_change(old: Event, new: Event) -> Change:
+    """What the organizer's new version changes for attendees (not DTSTAMP, nor their own guests)."""
+    if old.cancelled:
+        return Change.SIGNIFICANT  # reinstated
+    return seen_change(old.calendar, new.calendar)
 
 
 def _instance_change(
@@ -171,8 +167,10 @@ def _apply(services: Services, ev: ClientEvent, method: str, mail: InboundMail) 
         return Outcome(key, "cancelled")
 
     fresh = _new_event(services, ev, organizer, mail.sender_name, now)
-    reinstated = existing.cancelled
-    changed = reinstated or _content_changed(existing, fresh)
+    change = _seen_change(existing, fresh)
+    changed = change is not Change.NONE
+    # Only informational text changed and the client kept its SEQUENCE: so do the invitations.
+    quiet = change is Change.INFORMATIONAL and ev.sequence == existing.origin_sequence
     updated = existing.revised(
         summary=fresh.summary,
         start=fresh.start,
@@ -186,6 +184,7 @@ def _apply(services: Services, ev: ClientEvent, method: str, mail: InboundMail) 
         organizer_name=fresh.organizer_name,
         status=EventStatus.CONFIRMED,
         sequence=existing.sequence + 1 if changed else existing.sequence,
+        quiet_revisions=existing.quiet_revisions + 1 if quiet else existing.quiet_revisions,
         origin_sequence=ev.sequence,
         origin_stamp=ev.dtstamp,
         updated_at=now,

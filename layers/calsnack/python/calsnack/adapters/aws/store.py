@@ -210,8 +210,8 @@ def event_item(event: Event) -> Item:
     item: Item = _key(event_pk(event.key), event.key)
     for f in fields(Event):
         value = getattr(event, f.name)
-        if value is None:
-            continue
+        if value is None or (f.name == "quiet_revisions" and not value):
+            continue  # quiet revisions are rare: the usual 0 costs no bytes
         if f.name == "calendar":
             if _rebuilds_calendar(event):
                 continue
@@ -272,6 +272,7 @@ def event_from_item(item: Item) -> Event:
         meeting_url=_str(item, "meeting_url"),
         status=EventStatus(_str(item, "status")),
         sequence=_int(item, "sequence"),
+        quiet_revisions=_int(item, "quiet_revisions") if "quiet_revisions" in item else 0,
         origin_sequence=_int(item, "origin_sequence"),
         origin_stamp=_datetime(item, "origin_stamp"),
         applied_row=_str(item, "applied_row"),
