@@ -11,16 +11,19 @@ import io
 import uuid
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from email.utils import make_msgid
 
+import pytest
 from calsnack.domain.model import event_key
 from calsnack.usecases.answer_rsvp import ButtonAnswer, answer_rsvp
 from calsnack.usecases.build_report import report_event
 
 from tests.integration.conftest import World
 from tests.interop import calendar_parts, sent_calendars_are_clean
-from tests.mailfactory import batch_mail, calendar_mail, calendar_text
+from tests.mailfactory import batch_mail, calendar_mail, calendar_text, invitation
 from tests.unit.ical.conftest import BUNDLED
 
+ORGANIZER = "olga@example.test"
 #: A day far enough ahead that no corpus event is "already over".
 FUTURE = (datetime.now(UTC) + timedelta(days=60)).strftime("%Y%m%d")
 
@@ -213,3 +216,137 @@ def test_only_what_attendees_see_is_an_update(world: World) -> None:
     assert sequence_of(moved_time) == 1
     assert report_event(world.services.store, organizer, uid)["events"][0]["sequence"] == 1
     assert len(world.mails_to("ann@example.test")) == 3
+
+
+def invited_attendee(world: World, uid: str, address: str = "ann@example.test") -> tuple[str, EmailMessage]:
+    """A Google organizer's event with `address` invited through a Yes click: (our UID, the invitation)."""
+    world.deliver("snack", invitation(uid, domain=world.domain), sender=ORGANIZER)
+    key = event_key(ORGANIZER, uid)
+    answer_rsvp(world.services, key, ButtonAnswer.YES, address)
+    world.pump()
+    [sent] = world.mails_to(address)
+    return world.services.store.get_event(key).uid, sent
+
+
+def answer_mail(sender: str, to: str, parts: list[EmailMessage]) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = sender, to, "Declined: Webinar"
+    msg["Message-ID"] = make_msgid(domain="example.test")
+    msg.set_content("I cannot make it.\n")
+    msg.make_mixed()
+    for part in parts:
+        msg.attach(part)
+    return msg
+
+
+@pytest.mark.parametrize("quoted", ["message/rfc822", "invite.ics"])
+def test_a_reply_with_the_invitation_attached_counts_as_the_reply(world: World, quoted: str) -> None:
+    """Point 4: Apple Mail quotes the invitation as message/rfc822, some Outlook versions add it as
+    invite.ics, ahead of the REPLY: the reply address reads the REPLY."""
+    uid = f"{uuid.uuid4()}@google.com"
+    our_uid, sent = invited_attendee(world, uid)
+    original = EmailMessage()
+    if quoted == "message/rfc822":
+        original.set_content(sent)
+    else:
+        request = next(iter(calendar_parts(sent))).encode()
+        original.set_content(request, maintype="application", subtype="ics", filename="invite.ics",
+                             params={"method": "REQUEST"})  # fmt: skip
+    reply_part = EmailMessage()
+    ics = calendar_text("REPLY", our_uid, organizer=f"rsvp@{world.domain}",
+                        attendees=(("ann@example.test", "DECLINED"),))  # fmt: skip
+    reply_part.set_content(ics, subtype="calendar", params={"method": "REPLY"})
+    mail = answer_mail("ann@example.test", f"rsvp@{world.domain}", [original, reply_part])
+    world.deliver("other", mail, sender="ann@example.test")
+    counts = report_event(world.services.store, ORGANIZER, uid)["events"][0]["counts"]
+    assert (counts["declined"], counts["accepted"]) == (1, 0)
+
+
+def refresh_mail(our_uid: str, attendee: str, domain: str) -> EmailMessage:
+    """Thunderbird's REFRESH: UID, ORGANIZER, the attendee and DTSTAMP, no times (RFC 5546 §3.2.6)."""
+    ics = "\r\n".join([
+        "BEGIN:VCALENDAR", "PRODID:-//Mozilla.org/NONSGML Mozilla Calendar V1.1//EN", "VERSION:2.0",
+        "METHOD:REFRESH", "BEGIN:VEVENT", f"UID:{our_uid}", f"DTSTAMP:{datetime.now(UTC):%Y%m%dT%H%M%SZ}",
+        f"ORGANIZER:mailto:rsvp@{domain}", f"ATTENDEE:mailto:{attendee}", "END:VEVENT", "END:VCALENDAR", "",
+    ])  # fmt: skip
+    return calendar_mail(attendee, f"rsvp@{domain}", ics, "REFRESH", subject="Refresh: Webinar")
+
+
+def test_refresh_resends_the_current_version_once_an_hour(world: World) -> None:
+    """Point 5: the attendee's client lost the event and asks again."""
+    uid = f"{uuid.uuid4()}@google.com"
+    our_uid, first = invited_attendee(world, uid)
+    world.deliver("other", refresh_mail(our_uid, "ann@example.test", world.domain), sender="ann@example.test")
+    world.pump()
+    _, again = world.mails_to("ann@example.test")
+    assert sequence_of(again) == sequence_of(first) == 0
+    assert "METHOD:REQUEST" in next(iter(calendar_parts(again)))
+    world.deliver("other", refresh_mail(our_uid, "ann@example.test", world.domain), sender="ann@example.test")
+    world.deliver("other", refresh_mail(our_uid, "zed@example.test", world.domain), sender="zed@example.test")
+    world.pump()
+    assert len(world.mails_to("ann@example.test")) == 2, "one refresh an hour"
+    assert world.mails_to("zed@example.test") == []
+
+
+def test_a_counter_reaches_the_organizer(world: World) -> None:
+    """Google sends its "propose a new time" as METHOD:COUNTER under method=REPLY."""
+    uid = f"{uuid.uuid4()}@google.com"
+    our_uid, _ = invited_attendee(world, uid)
+    proposed = (datetime.now(UTC) + timedelta(days=31)).replace(hour=15, minute=0, second=0, microsecond=0)
+    ics = calendar_text("COUNTER", our_uid, organizer=f"rsvp@{world.domain}", start=proposed,
+                        attendees=(("ann@example.test", "TENTATIVE"),))  # fmt: skip
+    world.deliver(
+        "other",
+        calendar_mail("ann@example.test", f"rsvp@{world.domain}", ics, "REPLY", subject="New time proposed"),
+        sender="ann@example.test",
+    )
+    notice = world.mails_to(ORGANIZER)[-1]
+    assert notice["Subject"] == "New time proposed: Webinar"
+    assert f"{proposed:%H:%M}" in notice.get_content() and "ann@example.test" in notice.get_content()
+    counts = report_event(world.services.store, ORGANIZER, uid)["events"][0]["counts"]
+    assert counts["accepted"] == 1, "a proposal is no answer"
+
+
+def test_at_equal_sequence_the_later_dtstamp_wins(world: World) -> None:
+    """Point 3: arrival order never decides, for the organizer's CANCEL nor for attendees' REPLYs."""
+    uid = f"{uuid.uuid4()}@google.com"
+    now = datetime.now(UTC).replace(microsecond=0)
+    world.deliver(
+        "snack", invitation(uid, domain=world.domain, dtstamp=now - timedelta(hours=1)), sender=ORGANIZER
+    )
+    key = event_key(ORGANIZER, uid)
+    answer_rsvp(world.services, key, ButtonAnswer.YES, "ann@example.test")
+    world.pump()
+    world.deliver(
+        "snack",
+        invitation(
+            uid, domain=world.domain, summary="Webinar (new room)", dtstamp=now - timedelta(minutes=10)
+        ),
+        sender=ORGANIZER,
+    )
+    # A CANCEL the organizer sent before that update, delivered after it: stale.
+    stale = invitation(uid, domain=world.domain, method="CANCEL", dtstamp=now - timedelta(minutes=30))
+    world.deliver("snack", stale, sender=ORGANIZER)
+    world.pump()
+    assert not world.services.store.get_event(key).cancelled
+    assert "METHOD:CANCEL" not in "".join(
+        p for m in world.mails_to("ann@example.test") for p in calendar_parts(m)
+    )
+    world.deliver(
+        "snack", invitation(uid, domain=world.domain, method="CANCEL", dtstamp=now), sender=ORGANIZER
+    )
+    assert world.services.store.get_event(key).cancelled
+
+    our_uid = world.services.store.get_event(key).uid
+
+    def answer(partstat: str, stamp: datetime) -> EmailMessage:
+        ics = calendar_text("REPLY", our_uid, organizer=f"rsvp@{world.domain}", dtstamp=stamp,
+                            attendees=(("ann@example.test", partstat),))  # fmt: skip
+        return calendar_mail("ann@example.test", f"rsvp@{world.domain}", ics, "REPLY")
+
+    replied = datetime.now(UTC) + timedelta(seconds=1)
+    world.deliver("other", answer("DECLINED", replied), sender="ann@example.test")
+    # Her earlier answer, delayed in transit: older than the one already counted.
+    world.deliver("other", answer("TENTATIVE", replied - timedelta(seconds=2)), sender="ann@example.test")
+    counts = report_event(world.services.store, ORGANIZER, uid)["events"][0]["counts"]
+    assert (counts["declined"], counts["tentative"], counts["accepted"]) == (1, 0, 0)

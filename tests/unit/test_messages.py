@@ -78,3 +78,14 @@ def test_an_unreadable_body_is_refused_with_a_value_error(body: str) -> None:
 def test_readable_leaves_a_body_that_is_not_ours_alone() -> None:
     assert readable("z:!!!") == "z:!!!"
     assert readable("hello") == "hello"
+
+
+def test_a_refresh_resend_survives_the_queue_and_plain_rows_stay_short() -> None:
+    from calsnack.domain.model import Delivery, Method
+    from calsnack.messages import SendDeliveries, decode, encode
+
+    plain = Delivery("k" * 32, "ann@example.test", 3, Method.REQUEST)
+    resend = Delivery("k" * 32, "bob@example.test", 3, Method.REQUEST, resend=True)
+    text = encode(SendDeliveries(chunk="c", deliveries=(plain, resend)))
+    assert decode(text) == SendDeliveries(chunk="c", deliveries=(plain, resend))
+    assert '"ann@example.test",3,"REQUEST"]' in text.replace(" ", "")

@@ -111,7 +111,11 @@ def encode(message: Message) -> str:
             "type": "send",
             "chunk": message.chunk,
             "batch_id": message.batch_id,
-            "d": [[d.event_key, d.email, d.sequence, d.method.value] for d in message.deliveries],
+            # A resend (an attendee's REFRESH) is the rare fifth element; the usual row stays short.
+            "d": [
+                [d.event_key, d.email, d.sequence, d.method.value, *([1] if d.resend else [])]
+                for d in message.deliveries
+            ],
         }
     elif isinstance(message, IngestBatch):
         body = {
@@ -171,7 +175,10 @@ def decode(text: str) -> Message:
             )
             return ApplyRows(batch_id=batch_id, sender=body["sender"], chunk=body["chunk"], rows=rows)
         if kind == "send":
-            deliveries = tuple(Delivery(k, e, int(s), Method(m)) for k, e, s, m in body["d"])
+            deliveries = tuple(
+                Delivery(k, e, int(s), Method(m), bool(resend and resend[0]))
+                for k, e, s, m, *resend in body["d"]
+            )
             return SendDeliveries(
                 chunk=body["chunk"], deliveries=deliveries, batch_id=body.get("batch_id", "")
             )

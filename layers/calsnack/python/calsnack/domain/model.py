@@ -271,6 +271,8 @@ class Delivery:
     email: str
     sequence: int
     method: Method
+    #: Send the current revision even to someone who has it: the attendee asked (REFRESH).
+    resend: bool = False
 
 
 @dataclass(slots=True)

@@ -40,6 +40,9 @@ PRODID = "-//calsnack//calsnack//EN"
 
 #: The iTIP methods (RFC 5546 §1.4); anything else is not a scheduling message.
 METHODS = frozenset({"PUBLISH", "REQUEST", "REPLY", "ADD", "CANCEL", "REFRESH", "COUNTER", "DECLINECOUNTER"})
+#: What an attendee sends the organizer (RFC 5546 §3.2.3, §3.2.6, §3.2.7).
+ATTENDEE_METHODS = frozenset({"REPLY", "REFRESH", "COUNTER"})
+_METHOD_LINE = re.compile(r"^METHOD:[ \t]*([A-Za-z-]+)", re.MULTILINE)
 
 NO_CALENDAR = "the mail has no calendar invitation attached"
 BOUNCE = "the mail is a delivery report (a bounce), not a calendar invitation"
@@ -125,7 +128,7 @@ class NoCalendar(ValueError):
     """the mail carries no usable iTIP calendar; str(exc) says why in words a user understands"""
 
 
-def read_calendar_mail(message: EmailMessage) -> CalendarMail:
+def read_calendar_mail(message: EmailMessage, prefer: frozenset[str] = frozenset()) -> CalendarMail:
     """Read the iTIP calendar a mail carries.
 
     Which part counts (RFC 6047 §2.4, and what Thunderbird and BlueMind show as invitations):
@@ -144,6 +147,10 @@ def read_calendar_mail(message: EmailMessage) -> CalendarMail:
     message, even when it says METHOD:REQUEST, and is turned down. So are delivery reports,
     which carry the invitation they failed to deliver, and Outlook's TNEF (winmail.dat),
     which holds no iCalendar at all.
+
+    `prefer` names methods that win over that order: a mail to a reply address is read for its
+    REPLY, COUNTER or REFRESH also when the invitation it answers is attached too (Apple Mail
+    and some Outlook versions quote it as message/rfc822 or add it as invite.ics).
     """
     if message.get_content_type() == "multipart/report":
         raise NoCalendar(BOUNCE)
@@ -156,14 +163,27 @@ def read_calendar_mail(message: EmailMessage) -> CalendarMail:
         for part, rendering in calendars
         if rendering or (paired and part.get_content_type() == "text/calendar")
     )
-    chosen = declared or next(shaped, None)
+    preferred = next((part for part, _ in calendars if _method_of(part) in prefer), None) if prefer else None
+    chosen = preferred or declared or next(shaped, None)
     if chosen is None:
         if any(_is_tnef(part) for part, _ in parts):
             raise NoCalendar(TNEF)
         raise NoCalendar(ATTACHED_FILE if calendars else NO_CALENDAR)
-    payload = chosen.get_payload(decode=True)
-    text = _decoded(payload, chosen.get_content_charset()) if isinstance(payload, bytes) else ""
-    return read_calendar_text(text, _declared_method(chosen))
+    return read_calendar_text(_part_text(chosen), _declared_method(chosen))
+
+
+def _part_text(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    return _decoded(payload, part.get_content_charset()) if isinstance(payload, bytes) else ""
+
+
+def _method_of(part: Message) -> str:
+    """The part's method: declared on its Content-Type, else the calendar's own METHOD line."""
+    declared = _declared_method(part)
+    if declared:
+        return declared
+    found = _METHOD_LINE.search(_part_text(part))
+    return found.group(1).upper() if found else ""
 
 
 def read_calendar_text(text: str | bytes, method_hint: str | None = None) -> CalendarMail:

@@ -48,6 +48,14 @@ def _newer(ev: ClientEvent, event: Event) -> bool:
     return ev.dtstamp > event.origin_stamp
 
 
+def _older(ev: ClientEvent, event: Event) -> bool:
+    """The client's version comes before the stored one: a lower SEQUENCE, or the same with an
+    earlier DTSTAMP; arrival order never decides."""
+    if ev.sequence != event.origin_sequence:
+        return ev.sequence < event.origin_sequence
+    return ev.dtstamp is not None and event.origin_stamp is not None and ev.dtstamp < event.origin_stamp
+
+
 def _made(ev: ClientEvent, event: Event) -> bool:
     """The client's version is the one the stored revision was made from."""
     return ev.sequence == event.origin_sequence and ev.dtstamp == event.origin_stamp
@@ -134,7 +142,9 @@ def _apply(services: Services, ev: ClientEvent, method: str, mail: InboundMail) 
         _send_snack(services, event, mail)
         return Outcome(key, "created")
 
-    final_cancel = method == "CANCEL" and not existing.cancelled and ev.sequence >= existing.origin_sequence
+    # A CANCEL at the stored SEQUENCE acts unless its DTSTAMP shows it is older than the stored
+    # version (RFC 5546 §2.1.5): Google cancels without raising SEQUENCE.
+    final_cancel = method == "CANCEL" and not existing.cancelled and not _older(ev, existing)
     if not _newer(ev, existing) and not final_cancel:
         if not existing.snack_sent and method != "CANCEL":
             _send_snack(services, existing, mail)

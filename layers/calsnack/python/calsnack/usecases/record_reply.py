@@ -6,17 +6,33 @@ is already known for the event (invited, or answered through a button): RFC 5546
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 from aws_lambda_powertools import Logger
 
 from calsnack.bootstrap import Services
-from calsnack.domain.model import GOING, Answer, Channel, Delivery, Method, PartStat, is_event_key
-from calsnack.ical.read import NoCalendar, read_calendar_mail
+from calsnack.domain.model import (
+    GOING,
+    Answer,
+    Attendee,
+    Channel,
+    Delivery,
+    Event,
+    Method,
+    PartStat,
+    is_event_key,
+)
+from calsnack.ical.read import ATTENDEE_METHODS, ClientEvent, NoCalendar, read_calendar_mail
+from calsnack.mail.compose import compose
 from calsnack.mail.inbound import InboundMail
 from calsnack.usecases.enqueue import enqueue_deliveries
 
 logger = Logger(child=True)
 
 _PARTSTATS = {p.value: p for p in PartStat}
+#: Seconds in which one attendee's REFRESH or COUNTER for one event acts once.
+REPEAT_WINDOW = 3600
 
 
 def event_key_of_uid(uid: str, domain: str) -> str | None:
@@ -25,10 +41,72 @@ def event_key_of_uid(uid: str, domain: str) -> str | None:
     return local if uid_domain.lower() == domain.lower() and is_event_key(local) else None
 
 
+def _answered_at(ev: ClientEvent, now: datetime) -> datetime:
+    """When the attendee answered: the reply's DTSTAMP (RFC 5546 §2.1.5), so an older reply that
+    arrives later loses to a newer one. DTSTAMP has whole seconds, so it stands for the end of
+    its second (a click earlier in that second does not beat it); a stamp from a fast clock, or
+    none (Exchange writes none), is the arrival."""
+    if ev.dtstamp is None:
+        return now
+    return min(ev.dtstamp.replace(microsecond=999_999), now)
+
+
+def _once_per_window(services: Services, kind: str, event: Event, email: str) -> bool:
+    """True at most once per attendee, event and hour: a looping client cannot make the service
+    mail anyone more than that."""
+    window = int(services.clock().timestamp()) // REPEAT_WINDOW
+    return services.store.mark_done(f"{kind}:{event.key}:{email}:{window}")
+
+
+def _refresh(services: Services, event: Event, known: Attendee, mail: InboundMail) -> None:
+    """RFC 5546 §3.2.6: the attendee asks for the current version; it is sent to them again,
+    even though the service already sent it (their client lost it)."""
+    if event.cancelled or not (known.partstat in GOING or known.invited):
+        logger.info("refresh not answered", extra={"event": event.key, "sender": mail.sender})
+        return
+    if not _once_per_window(services, "refresh", event, mail.sender):
+        logger.info("refresh repeated within the hour", extra={"event": event.key, "sender": mail.sender})
+        return
+    enqueue_deliveries(
+        services,
+        [Delivery(event.key, mail.sender, event.sequence, Method.REQUEST, resend=True)],
+        chunk=f"refresh:{mail.message_id}",
+    )
+
+
+def _counter(services: Services, event: Event, ev: ClientEvent, mail: InboundMail) -> None:
+    """RFC 5546 §3.2.7: a proposal is the organizer's to decide, in their own calendar; it
+    reaches them as a notice (the attendee's client sent it to the service's address)."""
+    if not _once_per_window(services, "counter", event, mail.sender):
+        return
+    zone = ZoneInfo(event.timezone) if event.timezone else UTC
+    start, end = ev.start.astimezone(zone), ev.end.astimezone(zone)
+    lines = [
+        f'{mail.sender} proposes a new time for "{event.summary}":',
+        "",
+        f"  {start:%a %d %b %Y %H:%M} - {end:%H:%M} ({event.timezone or 'UTC'})",
+    ]
+    if ev.comment:
+        lines += ["", f"  {ev.comment}"]
+    lines += [
+        "",
+        "To take it, move the event in your calendar: everyone who answered Yes or Maybe gets the new time.",
+    ]
+    services.mailer.send(
+        compose(
+            services.settings,
+            to=event.organizer,
+            subject=f"New time proposed: {' '.join(event.summary.split())}",
+            text="\n".join(lines) + "\n",
+            in_reply_to=mail.message_id,
+        )
+    )
+
+
 def record_reply(services: Services, mail: InboundMail) -> int:
     """Returns how many answers were recorded."""
     try:
-        calendar = read_calendar_mail(mail.message)
+        calendar = read_calendar_mail(mail.message, prefer=ATTENDEE_METHODS)
     except NoCalendar as exc:
         logger.info("mail to a service address without a calendar reply", extra={"reason": str(exc)})
         return 0
@@ -49,13 +127,10 @@ def record_reply(services: Services, mail: InboundMail) -> int:
             logger.warning("reply from someone never invited", extra={"event": key, "sender": mail.sender})
             continue
         if method == "REFRESH":
-            # The attendee asks for the latest version: cheap to answer, and it is theirs to have.
-            if known.partstat in GOING or known.invited:
-                enqueue_deliveries(
-                    services,
-                    [Delivery(key, mail.sender, event.sequence, Method.REQUEST)],
-                    chunk=f"refresh:{mail.message_id}",
-                )
+            _refresh(services, event, known, mail)
+            continue
+        if method == "COUNTER":
+            _counter(services, event, ev, mail)
             continue
         if method != "REPLY":
             logger.info("iTIP method not acted on", extra={"method": method, "event": key})
@@ -64,8 +139,7 @@ def record_reply(services: Services, mail: InboundMail) -> int:
         if partstat is None or partstat is PartStat.NEEDS_ACTION:
             logger.warning("reply does not speak for its sender", extra={"event": key, "sender": mail.sender})
             continue
-        # Answers are ordered by arrival: a client's DTSTAMP has whole seconds and its own clock.
-        at = services.clock()
+        at = _answered_at(ev, services.clock())
         answer = Answer(
             event.organizer, event.event_id, mail.sender, partstat, at, Channel.CALENDAR, ev.comment
         )

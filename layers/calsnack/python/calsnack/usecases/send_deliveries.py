@@ -99,7 +99,7 @@ class Sender:
         if delivery.method is Method.CANCEL:
             return event.cancelled and not cancel_sent
         # Always the current revision: a queued older one is satisfied by sending the newest.
-        return not event.cancelled and (invited is None or invited < event.sequence)
+        return not event.cancelled and (delivery.resend or invited is None or invited < event.sequence)
 
     def _check_time(self, remaining: Remaining, wait: float) -> None:
         """`OutOfTime` unless a send begun after `wait` seconds still leaves the finishing margin."""
