@@ -8,8 +8,9 @@ Time: a handler that waits (the sender's pacer, its backoff) runs on a `FakeCloc
 invocation's context reads, so minutes of sending take milliseconds. When the fake clock passes
 the deadline the invocation is killed as Lambda kills it: `Killed` is raised where the handler
 stands, and every adapter wrapped by `guarded` refuses to run from then on, so its `finally`
-clauses cannot record anything either. A handler that does not wait runs on the real clock,
-a pessimistic stand-in (moto on a shared test machine is slower than AWS).
+clauses cannot record anything either. A handler that does not wait runs on the real clock and
+its context's time runs down for real, but its duration is only reported (`Report.elapsed`):
+moto on a shared test machine says nothing about AWS's speed, which bench/ measures.
 """
 
 from __future__ import annotations
@@ -202,7 +203,7 @@ def invoke(
     """Run `handler(event, context)` once under `limits`; raises `LimitExceeded` on a breach.
 
     With a `clock`, an invocation that reaches its deadline is killed (`Report.killed`), as Lambda
-    would; without one, the real time it took is checked against the timeout afterwards.
+    would; without one, the real time it took is reported, not judged.
     """
     check_payload(event, limits)
     monotonic = clock.monotonic if clock is not None else time.monotonic
@@ -226,8 +227,6 @@ def invoke(
         if clock is not None:
             clock.deadline = float("inf")
     elapsed = monotonic() - start
-    if clock is None and elapsed > limits.timeout:
-        raise LimitExceeded(f"{limits.entry}: {elapsed:.1f} s against a {limits.timeout:.0f} s timeout")
     if peak + RUNTIME_BASELINE_MB > limits.memory_mb:
         raise LimitExceeded(f"{limits.entry}: {peak:.0f} MB allocated, {limits.memory_mb} MB memory")
     if not killed:
