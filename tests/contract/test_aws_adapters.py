@@ -127,6 +127,11 @@ def test_a_fifo_message_needs_a_group():
 # -- SES ------------------------------------------------------------------------------------
 
 
+UNVERIFIED_CHECK = (
+    "Email address is not verified. The following identities failed the check in region US-EAST-1:"
+)
+
+
 @pytest.mark.parametrize(
     ("code", "message", "status", "raised"),
     [
@@ -142,12 +147,15 @@ def test_a_fifo_message_needs_a_group():
         ("SendingPausedException", "Sending is paused for this account.", 400, SendingStopped),
         ("AccountSuspendedException", "The account has been suspended.", 400, SendingStopped),
         ("MailFromDomainNotVerifiedException", "MAIL FROM domain not verified.", 400, SendingStopped),
-        ("MessageRejected", "Email address is not verified.", 400, SendingStopped),
-        # This one message is over SES's size limit: it fails for good, the others go.
-        ("MessageRejected", "Message length is more than 40 MB.", 400, Rejected),
+        # Our own sending identity unverified (the domain's DNS records not yet published).
+        ("MessageRejected", f"{UNVERIFIED_CHECK} a@snack.example", 400, SendingStopped),
+        ("MessageRejected", f"{UNVERIFIED_CHECK} snack.example, b@x.example", 400, SendingStopped),
         ("NotFoundException", "Configuration set <calsnack> does not exist.", 404, SendingStopped),
         # This one message: its recipient fails, the chunk goes on.
         ("BadRequestException", "Illegal address", 400, Rejected),
+        ("MessageRejected", "Message length is more than 40 MB.", 400, Rejected),
+        # In the sandbox, a recipient who is no verified identity.
+        ("MessageRejected", f"{UNVERIFIED_CHECK} b@x.example", 400, Rejected),
         # SES's own transient failure: retried like throttling.
         ("InternalFailure", "", 500, Throttled),
         # Anything else is a bug of ours: raised as it is.

@@ -16,7 +16,7 @@ from calsnack import bootstrap
 from calsnack.usecases.send_deliveries import BACKOFF, THROTTLE_RETRIES
 
 import lambdas.sender.handler as sender_handler
-from tests.contract.adapter_sets import REGION
+from tests.contract.adapter_sets import MAIL_DOMAIN, REGION
 from tests.integration.sender_world import Account, moto_account, queue_invitations, sender_world
 from tests.lambda_runtime import template_limits
 
@@ -64,7 +64,11 @@ STOPPING = [
     ("SendingPausedException", "Sending is paused for this account."),
     ("AccountSuspendedException", "The account has been suspended."),
     ("MailFromDomainNotVerifiedException", "The MAIL FROM domain is not verified."),
-    ("MessageRejected", "Email address is not verified."),
+    (
+        "MessageRejected",
+        "Email address is not verified. The following identities failed the check in region "
+        f"US-EAST-1: {MAIL_DOMAIN}",
+    ),
 ]
 
 

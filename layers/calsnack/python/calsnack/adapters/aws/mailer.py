@@ -23,26 +23,25 @@ if TYPE_CHECKING:
 
 DAILY_QUOTA = "daily message quota exceeded"
 RATE_LIMIT = "maximum sending rate exceeded"
-#: SES's `MessageRejected` for a message over its size limit: that message, not the account.
-TOO_LARGE = "message length is more than"
 #: Sending faster than the account's rate, or the API's own request throttling: retry soon.
 THROTTLED = frozenset({"TooManyRequestsException", "Throttling", "ThrottlingException"})
 #: The account cannot send anything until its state changes (the quota's 24-hour window, an
 #: operator, AWS): the daily quota, paused or suspended sending, an unverified MAIL FROM
-#: domain, content SES refuses (the same template goes to every recipient of a revision; in
-#: the sandbox also an unverified recipient), a configuration set that does not exist.
+#: domain, a configuration set that does not exist.
 STOPPED = frozenset(
     {
         "LimitExceededException",
         "SendingPausedException",
         "AccountSuspendedException",
         "MailFromDomainNotVerifiedException",
-        "MessageRejected",
         "NotFoundException",
     }
 )
-#: A request SES refuses for this one message (an address it cannot parse): that recipient fails.
-REJECTED = frozenset({"BadRequestException"})
+#: SES refuses this one message (its size, its content, an address it cannot parse, in the
+#: sandbox an unverified recipient): that recipient fails. A `MessageRejected` naming our own
+#: sending identity as unverified stops all sending instead (`provider_error`).
+REJECTED = frozenset({"BadRequestException", "MessageRejected"})
+UNVERIFIED = "not verified"
 
 #: SES v2's limits on one message: 40 MB after base64 encoding, 50 recipients. Checked here,
 #: before the call: SES would refuse such a message with a code (MessageRejected) that also
@@ -63,7 +62,17 @@ CLIENT_CONFIG = Config(
 )
 
 
-def provider_error(exc: ClientError) -> Exception:
+def unverified_sender(message: str, sender: str) -> bool:
+    """Whether SES's "Email address is not verified. The following identities failed the check
+    in region ...: a, b" lists `sender` or its domain (not only recipients, as in the sandbox)."""
+    if UNVERIFIED not in message:
+        return False
+    listed = {identity.strip().strip(".") for identity in message.rpartition(":")[2].split(",")}
+    address = sender.rpartition("<")[2].rstrip(">").strip().lower()
+    return bool(listed & {address, address.rpartition("@")[2]})
+
+
+def provider_error(exc: ClientError, sender: str = "") -> Exception:
     """The port's error for an SES refusal, or `exc` itself when it is none of them (a bug)."""
     error = exc.response.get("Error", {})
     code = error.get("Code", "")
@@ -74,9 +83,7 @@ def provider_error(exc: ClientError) -> Exception:
         return SendingStopped(text)
     if code in THROTTLED or RATE_LIMIT in message:
         return Throttled(text)
-    if TOO_LARGE in message:
-        return Rejected(text)
-    if code in STOPPED:
+    if code in STOPPED or (code == "MessageRejected" and unverified_sender(message, sender)):
         return SendingStopped(text)
     if code in REJECTED:
         return Rejected(text)
@@ -110,7 +117,7 @@ class SesMailer:
         try:
             return self.client.send_email(**request)["MessageId"]
         except ClientError as exc:
-            raise provider_error(exc) from exc
+            raise provider_error(exc, mail.sender) from exc
         except (BotocoreConnectionError, HTTPClientError) as exc:
             # Unreachable or timed out: no answer, so the message may go later (a read timeout
             # after SES accepted it can send it twice, as any at-least-once retry can).
