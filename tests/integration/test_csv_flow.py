@@ -277,6 +277,10 @@ def test_a_run_of_create_rows_is_written_in_one_store_call(world: World, monkeyp
     result = apply_command_rows.apply_rows(world.services, chunk)
     assert runs == [3, 2]
     assert (result.applied, result.refused) == (6, [])
+    # Delivered again: every key is taken, by the row itself; no row is written a second time.
+    again = apply_command_rows.apply_rows(world.services, chunk)
+    assert runs == [3, 2, 3, 2]
+    assert (again.applied, again.refused, again.deliveries) == (6, [], result.deliveries)
     assert sorted(d.email for d in result.deliveries) == [
         *(f"c{i}@client.test" for i in range(5)),
         "extra@client.test",

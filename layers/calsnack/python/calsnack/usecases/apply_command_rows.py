@@ -133,21 +133,25 @@ def _new_event(services: Services, row: CommandRow) -> Event:
     )
 
 
+def _in_place(services: Services, row: CommandRow, key: str) -> Event:
+    """The event a CREATE row found under its key: its own if the row was applied before (a
+    re-delivered chunk), else the row is refused. Nearly every CREATE row makes a new event,
+    so this read runs only after a write found the key taken."""
+    existing = services.store.get_event(key)
+    if existing is None:
+        raise Conflict(f"event {key} was there a moment ago")
+    if not _already_applied(existing, row):
+        raise RowRefused("event_id", "an event with this event_id already exists; use UPDATE to change it")
+    return existing
+
+
 def _create(services: Services, sender: str, row: CommandRow, result: ChunkResult) -> None:
     _check_organizer(sender, row)
     new = _new_event(services, row)
     try:
         stored = services.store.put_event(new)
     except Conflict:
-        # Nearly every CREATE row makes a new event: write first, read only when the key is taken.
-        existing = services.store.get_event(new.key)
-        if existing is None:
-            raise
-        if not _already_applied(existing, row):
-            raise RowRefused(
-                "event_id", "an event with this event_id already exists; use UPDATE to change it"
-            ) from None
-        stored = existing
+        stored = _in_place(services, row, new.key)
     result.deliveries.extend(Delivery(new.key, a, stored.sequence, Method.REQUEST) for a in row.attendees)
 
 
@@ -155,8 +159,9 @@ def _create_all(services: Services, sender: str, rows: Sequence[CommandRow], res
     """A run of CREATE rows written with one `put_events` call: one write transaction for the
     run instead of one per row, where the store has transactions.
 
-    A row whose key was taken goes the one-row way (`apply_row`), which tells a re-delivered
-    row (already applied: its invitations are yielded again) from an event_id in use (refused).
+    A row whose key was taken is a re-delivered row (already applied: its invitations are
+    yielded again) or an event_id in use (refused); only if its event vanished since does it
+    go the one-row way (`apply_row`), with that way's retry.
     """
     if not rows:
         return
@@ -172,12 +177,16 @@ def _create_all(services: Services, sender: str, rows: Sequence[CommandRow], res
     written = services.store.put_events([new for _, new in checked])
     for (row, new), stored in zip(checked, written, strict=True):
         if stored is None:
-            apply_row(services, sender, row, result)
-        else:
-            result.applied += 1
-            result.deliveries.extend(
-                Delivery(new.key, a, stored.sequence, Method.REQUEST) for a in row.attendees
-            )
+            try:
+                stored = _in_place(services, row, new.key)
+            except RowRefused as exc:
+                result.refused.append(RowError(row.row, exc.column, exc.reason, row.cells))
+                continue
+            except Conflict:
+                apply_row(services, sender, row, result)
+                continue
+        result.applied += 1
+        result.deliveries.extend(Delivery(new.key, a, stored.sequence, Method.REQUEST) for a in row.attendees)
 
 
 def _may_act(event: Event, sender: str) -> bool:
