@@ -54,13 +54,30 @@ def test_without_unnamed_files_it_writes_in_tmp_and_renames(tmp_path, monkeypatc
     mailer = MaildirMailer(tmp_path)
     real_open = os.open
 
-    def no_tmpfile(path, flags, *args):  # type: ignore[no-untyped-def]
+    def no_tmpfile(path, flags, *args, **kwargs):  # type: ignore[no-untyped-def]
         if flags & getattr(os, "O_TMPFILE", 0) == getattr(os, "O_TMPFILE", -1):
             raise OSError(errno.EOPNOTSUPP, "no O_TMPFILE here")
-        return real_open(path, flags, *args)
+        return real_open(path, flags, *args, **kwargs)
 
     monkeypatch.setattr(os, "open", no_tmpfile)
     names = [mailer.send(MAIL) for _ in range(3)]
     assert sorted(os.listdir(tmp_path / "new")) == sorted(names)
     assert all((tmp_path / "new" / n).read_bytes() == EXPECTED for n in names)
     assert os.listdir(tmp_path / "tmp") == []
+
+
+def test_a_forked_process_names_its_own_files(tmp_path):
+    """The mailer made before a fork still works in the child (multiprocessing's fork start method)."""
+    mailer = MaildirMailer(tmp_path)
+    mailer.send(MAIL)
+    pid = os.fork()
+    if pid == 0:  # the child: exit at once, with the outcome as its status
+        ok = False
+        try:
+            name = mailer.send(MAIL)
+            ok = (tmp_path / "new" / name).read_bytes() == EXPECTED
+        finally:
+            os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert len(os.listdir(tmp_path / "new")) == 2

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import itertools
 import os
@@ -36,12 +35,11 @@ class MaildirMailer:
         self._counter = itertools.count()
         self._host = socket.gethostname().replace("/", "_").replace(":", "_")
         self._lock = threading.Lock()
-        self._new = str(outbox / "new")
-        # linkat(2) names an unnamed file through its /proc/self/fd link.
-        self._fds: int | None = None
-        if hasattr(os, "O_TMPFILE"):
-            with contextlib.suppress(OSError):
-                self._fds = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
+        # Unnamed files until the kernel, file system or a missing /proc says no (then the
+        # classic way, for good). A directory descriptor survives a fork; /proc/self is
+        # resolved at each link, so a forked child names its own descriptor.
+        self._unnamed = hasattr(os, "O_TMPFILE")
+        self._new_fd = os.open(outbox / "new", os.O_RDONLY | os.O_DIRECTORY)
 
     def send(self, mail: OutgoingMail) -> str:
         if self.smarthost is not None:
@@ -51,7 +49,7 @@ class MaildirMailer:
         name = f"{time.time_ns()}.P{os.getpid()}Q{n}.{self._host}"
         delivered = b"".join(f"Delivered-To: {r}\r\n".encode() for r in mail.recipients)
         data = delivered + mail.raw
-        if self._fds is None or not self._link_new(name, data):
+        if not (self._unnamed and self._link_new(name, data)):
             tmp = self.outbox / "tmp" / name
             tmp.write_bytes(data)
             os.replace(tmp, self.outbox / "new" / name)
@@ -59,18 +57,24 @@ class MaildirMailer:
 
     def _link_new(self, name: str, data: bytes) -> bool:
         """Write `data` unnamed in new/, then name it; False where unnamed files are not supported."""
-        assert self._fds is not None
         try:
-            fd = os.open(self._new, os.O_TMPFILE | os.O_WRONLY, 0o666)
+            fd = os.open(".", os.O_TMPFILE | os.O_WRONLY, 0o666, dir_fd=self._new_fd)
         except OSError as exc:
             if exc.errno not in _NO_TMPFILE:
                 raise
-            self._fds = None
+            self._unnamed = False
             return False
         try:
             with open(fd, "wb", closefd=False) as f:
                 f.write(data)
-            os.link(str(fd), os.path.join(self._new, name), src_dir_fd=self._fds, follow_symlinks=True)
+            try:
+                # linkat(2) with AT_SYMLINK_FOLLOW names the file through its /proc link.
+                os.link(f"/proc/self/fd/{fd}", name, dst_dir_fd=self._new_fd, follow_symlinks=True)
+            except FileNotFoundError:
+                if os.path.isdir("/proc/self/fd"):
+                    raise
+                self._unnamed = False
+                return False
         finally:
             os.close(fd)
         return True
