@@ -210,3 +210,22 @@ def test_record_bounce_marks_a_known_attendee_once_and_counts_it(store):
         "gone@x.example", NEEDS_ACTION, invited_sequence=0, invited_at=T0
     )
     assert got["late@x.example"] == Attendee("late@x.example", ACCEPTED, T0, Channel.BUTTON)
+
+
+def test_the_note_goes_with_its_answer(store):
+    """Issue 13, point 10: a calendar reply's COMMENT is kept with the answer it came with."""
+    from dataclasses import replace
+
+    key = unique("evt")
+    noted = replace(answer("ann@x.example", DECLINED, T0, Channel.CALENDAR), comment="Sorry, travelling 🧳")
+    assert store.record_answer(key, noted)
+    assert store.get_attendees(key, ["ann@x.example"])["ann@x.example"].comment == "Sorry, travelling 🧳"
+    # An older answer changes neither the answer nor its note.
+    assert not store.record_answer(
+        key, replace(noted, at=T0 - timedelta(1), comment="old", partstat=ACCEPTED)
+    )
+    [kept] = store.attendees(key, None, "", 10)
+    assert (kept.partstat, kept.comment) == (DECLINED, "Sorry, travelling 🧳")
+    # A later answer without a note clears it: the note belonged to the answer it replaced.
+    assert store.record_answer(key, answer("ann@x.example", ACCEPTED, T0 + timedelta(1)))
+    assert store.get_attendees(key, ["ann@x.example"])["ann@x.example"].comment == ""

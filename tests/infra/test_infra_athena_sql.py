@@ -162,7 +162,7 @@ INVITATIONS = [
     ),
 ]
 ANSWERS = [
-    # organizer, event_id, uid, attendee, attendee_domain, answer, channel, answered_at, dt
+    # organizer, event_id, uid, attendee, attendee_domain, answer, channel, answered_at, comment, dt
     (
         "ann@acme.test",
         "e1",
@@ -172,6 +172,7 @@ ANSWERS = [
         "ACCEPTED",
         "button",
         "2025-02-01T01:00:00Z",
+        "",
         "2025-02-01",
     ),
     (
@@ -183,6 +184,7 @@ ANSWERS = [
         "DECLINED",
         "calendar",
         "2025-02-05T01:00:00Z",
+        "",
         "2025-02-05",
     ),
     (
@@ -194,6 +196,7 @@ ANSWERS = [
         "TENTATIVE",
         "button",
         "2025-02-01T02:00:00Z",
+        "",
         "2025-02-01",
     ),
     (
@@ -205,6 +208,7 @@ ANSWERS = [
         "DECLINED",
         "button",
         "2025-02-01T03:00:00Z",
+        "",
         "2025-02-01",
     ),
     (
@@ -216,6 +220,7 @@ ANSWERS = [
         "DECLINED",
         "calendar",
         "2025-02-04T01:00:00Z",
+        "",
         "2025-02-04",
     ),
     (
@@ -227,6 +232,7 @@ ANSWERS = [
         "ACCEPTED",
         "calendar",
         "2025-02-04T02:00:00Z",
+        "",
         "2025-02-04",
     ),
 ]

@@ -20,7 +20,7 @@ from calsnack.usecases.build_report import report_event
 
 from tests.integration.conftest import World
 from tests.interop import calendar_parts, sent_calendars_are_clean
-from tests.mailfactory import batch_mail, calendar_mail, calendar_text, invitation
+from tests.mailfactory import batch_mail, calendar_mail, calendar_text, invitation, reply
 from tests.unit.ical.conftest import BUNDLED
 
 ORGANIZER = "olga@example.test"
@@ -350,3 +350,20 @@ def test_at_equal_sequence_the_later_dtstamp_wins(world: World) -> None:
     world.deliver("other", answer("TENTATIVE", replied - timedelta(seconds=2)), sender="ann@example.test")
     counts = report_event(world.services.store, ORGANIZER, uid)["events"][0]["counts"]
     assert (counts["declined"], counts["tentative"], counts["accepted"]) == (1, 0, 0)
+
+
+@pytest.mark.parametrize(("shape", "note"), [("outlook", "See you there"), ("apple", "Thanks 🎉")])
+def test_an_attendees_note_is_kept_with_the_answer(world: World, shape: str, note: str) -> None:
+    """Point 10: Exchange's COMMENT, Apple's X-CALENDARSERVER-PRIVATE-COMMENT (tests/mailfactory.py)
+    reach the dashboard's attendee list and the analytics answers table."""
+    from calsnack.analytics.rows import answer_row
+
+    uid = f"{uuid.uuid4()}@google.com"
+    our_uid, _ = invited_attendee(world, uid)
+    world.deliver("other", reply(our_uid, "ann@example.test", "DECLINED", domain=world.domain, shape=shape),
+                  sender="ann@example.test")  # fmt: skip
+    key = event_key(ORGANIZER, uid)
+    [attendee] = world.services.store.attendees(key, None, "", 10)
+    assert (attendee.partstat.value, attendee.comment) == ("DECLINED", note)
+    row = answer_row(world.services.store.get_event(key), attendee)
+    assert row is not None and row.comment == note

@@ -63,6 +63,7 @@ def test_tables_list_every_column_once_in_file_order_with_hive_types() -> None:
         "answer",
         "channel",
         "answered_at",
+        "comment",
     ]
     assert {t for columns in TABLES.values() for t in columns.values()} == {"string", "int"}
     assert TABLES["events"]["sequence"] == TABLES["invitations"]["sequence"] == "int"
@@ -172,7 +173,13 @@ def test_cancel_row_is_at_the_events_revision() -> None:
 
 def test_answer_row() -> None:
     at = datetime(2031, 5, 18, 1, 0, tzinfo=TOKYO)
-    row = answer_row(EVENT, invited(partstat=PartStat.TENTATIVE, answered_at=at, channel=Channel.CALENDAR))
+    row = answer_row(
+        EVENT,
+        replace(
+            invited(partstat=PartStat.TENTATIVE, answered_at=at, channel=Channel.CALENDAR),
+            comment="Only the first hour",
+        ),
+    )
     assert row is not None
     assert as_record(row) == {
         "organizer": "Ada@Corp.example",
@@ -183,6 +190,7 @@ def test_answer_row() -> None:
         "answer": "TENTATIVE",
         "channel": "calendar",
         "answered_at": "2031-05-17T16:00:00.000000Z",
+        "comment": "Only the first hour",
     }
     assert row.dt == "2031-05-17"
     assert answer_row(EVENT, invited()) is None

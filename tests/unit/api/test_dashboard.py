@@ -149,7 +149,7 @@ def test_csv_export_is_formula_safe(gateway, services, links):
     assert reply.headers["content-type"].startswith("text/csv")
     assert "attachment" in reply.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(reply.body.decode("utf-8-sig"))))
-    assert rows[0] == ["email", "answer", "answered_at", "channel", "invited", "invited_at"]
+    assert rows[0] == ["email", "answer", "answered_at", "channel", "invited", "invited_at", "comment"]
     emails = [r[0] for r in rows[1:]]
     assert emails == ["'=cmd|'/c calc'!a1@example.org", "ann@example.org"]
 

@@ -101,6 +101,8 @@ class AnswerRow:
     answer: str
     channel: str
     answered_at: str
+    #: The attendee's note with the answer (a calendar reply's COMMENT), "" if none.
+    comment: str
     dt: str = field(metadata=_PARTITION)
 
 
@@ -206,5 +208,6 @@ def answer_row(event: Event, attendee: Attendee) -> AnswerRow | None:
         answer=attendee.partstat.value,
         channel=attendee.channel.value if attendee.channel else "",
         answered_at=instant(attendee.answered_at),
+        comment=attendee.comment,
         dt=day(attendee.answered_at),
     )

@@ -227,7 +227,7 @@ def dashboard_export(
     event = owned_event(grant, event_key)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["email", "answer", "answered_at", "channel", "invited", "invited_at"])
+    writer.writerow(["email", "answer", "answered_at", "channel", "invited", "invited_at", "comment"])
     for a in _all_attendees(event, EXPORT_LIMIT):
         writer.writerow(
             [
@@ -237,6 +237,7 @@ def dashboard_export(
                 a.channel.value if a.channel else "",
                 "yes" if a.invited else "no",
                 _iso(a.invited_at),
+                formula_safe(a.comment),
             ]
         )
     filename = "".join(c for c in event.event_id if c.isalnum() or c in "-_")[:40] or event.key

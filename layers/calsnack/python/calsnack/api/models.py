@@ -179,6 +179,7 @@ class AttendeeOut(BaseModel):
     channel: str | None
     invited: bool
     invited_at: datetime | None
+    comment: str = Field(default="", description="the note the person wrote with their latest answer")
 
     @classmethod
     def of(cls, attendee: Attendee) -> AttendeeOut:
@@ -189,6 +190,7 @@ class AttendeeOut(BaseModel):
             channel=attendee.channel.value if attendee.channel else None,
             invited=attendee.invited,
             invited_at=attendee.invited_at,
+            comment=attendee.comment,
         )
 
 

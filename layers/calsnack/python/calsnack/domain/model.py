@@ -207,6 +207,8 @@ class Attendee:
     cancel_sent: bool = False
     #: When the latest REQUEST was recorded as sent (the reminder and export read it).
     invited_at: datetime | None = None
+    #: The note that came with the latest answer (COMMENT, X-RESPONSE-COMMENT, ...), "" if none.
+    comment: str = ""
 
     @property
     def invited(self) -> bool:

@@ -303,6 +303,7 @@ def attendee_from_item(item: Item) -> Attendee:
     invited = item.get("invited_sequence")
     cancel_sent = item.get("cancel_sent")
     invited_at = item.get("invited_at")
+    comment = item.get("comment")
     return Attendee(
         email=_str(item, "sk"),
         partstat=PartStat(_str(item, "partstat")),
@@ -311,6 +312,7 @@ def attendee_from_item(item: Item) -> Attendee:
         invited_sequence=int(invited["N"]) if invited else None,
         cancel_sent=cancel_sent["BOOL"] if cancel_sent else False,
         invited_at=datetime.fromisoformat(invited_at["S"]) if invited_at else None,
+        comment=comment["S"] if comment else "",
     )
 
 
@@ -616,12 +618,16 @@ class DynamoStore:
             lambda: self.client.update_item(
                 TableName=self.table,
                 Key=_key(attendee_pk(event_key, attendee_shard(email)), email),
-                UpdateExpression="SET partstat = :p, answered_at = :at, channel = :c",
+                # The note goes with its answer: a later answer without one clears it.
+                UpdateExpression="SET partstat = :p, answered_at = :at, channel = :c"
+                + (", #comment = :m" if answer.comment else " REMOVE #comment"),
                 ConditionExpression="attribute_not_exists(answered_at) OR answered_at < :at",
+                ExpressionAttributeNames={"#comment": "comment"},
                 ExpressionAttributeValues={
                     ":p": _s(answer.partstat.value),
                     ":at": _s(_instant(answer.at)),
                     ":c": _s(answer.channel.value),
+                    **({":m": _s(answer.comment)} if answer.comment else {}),
                 },
             )
         )

@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS attendees (
     cancel_sent INTEGER NOT NULL DEFAULT 0,
     invited_at TEXT,
     bounced INTEGER NOT NULL DEFAULT 0,
+    comment TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (event_key, email)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS attendees_by_partstat ON attendees (event_key, partstat, email);
@@ -103,6 +104,7 @@ CREATE TABLE IF NOT EXISTS rate_hits (
 _ADDED_COLUMNS = (
     ("attendees", "invited_at", "TEXT"),
     ("attendees", "bounced", "INTEGER NOT NULL DEFAULT 0"),
+    ("attendees", "comment", "TEXT NOT NULL DEFAULT ''"),
 )
 
 #: Host parameters one IN (...) list binds; SQLite's default limit is 999 before 3.32.
@@ -139,6 +141,7 @@ def _attendee(row: Any) -> Attendee:
         invited_sequence=row["invited_sequence"],
         cancel_sent=bool(row["cancel_sent"]),
         invited_at=datetime.fromisoformat(row["invited_at"]) if row["invited_at"] else None,
+        comment=row["comment"],
     )
 
 
@@ -289,11 +292,19 @@ class SqliteStore:
         at = _stamp(answer.at)
         with self.db.write() as db:
             cur = db.execute(
-                "INSERT INTO attendees (event_key, email, partstat, answered_at, channel) VALUES (?, ?, ?, ?, ?)"
+                "INSERT INTO attendees (event_key, email, partstat, answered_at, channel, comment)"
+                " VALUES (?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (event_key, email) DO UPDATE SET partstat = excluded.partstat,"
-                " answered_at = excluded.answered_at, channel = excluded.channel"
+                " answered_at = excluded.answered_at, channel = excluded.channel, comment = excluded.comment"
                 " WHERE attendees.answered_at IS NULL OR attendees.answered_at < excluded.answered_at",
-                (event_key, normalize_address(answer.email), answer.partstat.value, at, answer.channel.value),
+                (
+                    event_key,
+                    normalize_address(answer.email),
+                    answer.partstat.value,
+                    at,
+                    answer.channel.value,
+                    answer.comment,
+                ),
             )
             return cur.rowcount == 1
 

@@ -166,7 +166,7 @@
     var box = el("section", { id: "attendees" }, [
       el("h3", {}, ["Attendees"]), el("div", { "class": "toolbar" }, [filter, exportLink]),
       el("div", { "class": "table-wrap" }, [el("table", {}, [
-        el("thead", {}, [el("tr", {}, ["Address", "Answer", "Answered", "Invited"].map(function (h) { return el("th", {}, [h]); }))]),
+        el("thead", {}, [el("tr", {}, ["Address", "Answer", "Answered", "Invited", "Note"].map(function (h) { return el("th", {}, [h]); }))]),
         body
       ])]), more
     ]);
@@ -178,10 +178,11 @@
           body.appendChild(el("tr", {}, [
             el("td", { "class": "email" }, [a.email]), el("td", {}, [STATUS[a.status] || a.status]),
             el("td", {}, [a.answered_at ? new Date(a.answered_at).toLocaleString() : ""]),
-            el("td", {}, [a.invited ? (a.invited_at ? new Date(a.invited_at).toLocaleString() : "yes") : ""])
+            el("td", {}, [a.invited ? (a.invited_at ? new Date(a.invited_at).toLocaleString() : "yes") : ""]),
+            el("td", { "class": "note" }, [a.comment || ""])
           ]));
         });
-        if (!body.firstChild) { body.appendChild(el("tr", {}, [el("td", { colspan: "4", "class": "muted" }, ["Nobody yet."])])); }
+        if (!body.firstChild) { body.appendChild(el("tr", {}, [el("td", { colspan: "5", "class": "muted" }, ["Nobody yet."])])); }
         next = page.next || "";
         more.hidden = !page.next;
       }, function (e) { fail(body, e); });
