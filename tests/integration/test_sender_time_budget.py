@@ -16,6 +16,7 @@ import pytest
 from aws_cdk import Duration
 from calsnack import bootstrap
 from calsnack.usecases.enqueue import DELIVERIES_PER_MESSAGE
+from calsnack.usecases.send_deliveries import START_MINIMUM
 
 from infra.sending import sender_batch_size
 from lambdas.sender.handler import lambda_handler
@@ -90,4 +91,30 @@ def test_throttling_and_the_deadline_together_send_everything_once(account: Acco
     run(source, clock)
 
     assert_kept_to_the_budget(source, limits)
+    assert sent_to(emails) == Counter(dict.fromkeys(emails, 1))
+
+
+def peek(account: Account, url: str) -> list[str]:
+    """The bodies on the queue, left visible."""
+    messages = account.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+    return sorted(m["Body"] for m in messages.get("Messages", []))
+
+
+def test_a_message_begun_too_late_goes_back_untouched(account: Account, tmp_path: Path) -> None:
+    deployed = template_limits()["sender"]
+    # An invocation with less left than one send and the finishing margin need.
+    late = dataclasses.replace(deployed, timeout=START_MINIMUM - 1, batch_size=2)
+    services, mailer, source, clock = sender_world(account, tmp_path, late)
+    _, emails = queue_invitations(services, 2 * DELIVERIES_PER_MESSAGE)
+    queued = peek(account, source.queue_url)
+    assert len(queued) == 2
+    assert source.run_once(lambda_handler, clock)
+    (report,) = source.invocations
+    assert not report.killed and report.result == {"batchItemFailures": []}
+    assert mailer.calls == 0
+    # Both bodies are back on the queue as they came (not re-cut), as new messages.
+    assert peek(account, source.queue_url) == queued
+    source.limits = deployed
+    run(source, clock)
+    assert_kept_to_the_budget(source, deployed)
     assert sent_to(emails) == Counter(dict.fromkeys(emails, 1))
