@@ -11,6 +11,7 @@ from calsnack.adapters.embedded.blobs import FileBlobStore
 from calsnack.adapters.embedded.store import SqliteStore
 from calsnack.analytics.files import read_rows
 from calsnack.cli import export as export_command
+from calsnack.cli.errors import UserError
 from calsnack.domain.model import Channel, Delivery, EventStatus, Method, PartStat
 from calsnack.usecases import export_snapshot as snapshot
 
@@ -119,5 +120,5 @@ def test_the_command_makes_every_table_folder_even_when_empty(store, tmp_path) -
 
 
 def test_the_command_needs_a_data_directory(tmp_path) -> None:
-    with pytest.raises(SystemExit, match="no data"):
+    with pytest.raises(UserError, match="no calsnack data directory"):
         run_command("--data-dir", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out"))

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from calsnack.adapters.embedded.store import SqliteStore
+from calsnack.cli.errors import UserError, existing_data_dir
 from calsnack.usecases.authorize_api_key import key_id
 from calsnack.usecases.issue_api_key import InvalidDomain, issue_api_key, normalize_domain
 from calsnack.usecases.revoke_api_key import UnknownKey, revoke_api_key
@@ -22,9 +23,9 @@ DEFAULT_DATA_DIR = Path(".calsnack")
 
 
 def open_store(data_dir: Path) -> SqliteStore:
-    """The data directory's store, created if need be (a key may come before the first `serve`)."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    return SqliteStore(data_dir / "calsnack.db")
+    """The data directory's store, created in it if need be (a key may come before the first
+    request); the directory itself must exist, so a mistyped `--data-dir` is an error."""
+    return SqliteStore(existing_data_dir(data_dir) / "calsnack.db")
 
 
 def _domain(value: str) -> str:
@@ -74,8 +75,7 @@ def _revoke(args: argparse.Namespace) -> int:
     try:
         key = revoke_api_key(open_store(args.data_dir), args.domain, args.key_id)
     except UnknownKey as exc:
-        print(f"calsnack: {exc}", file=sys.stderr)
-        return 1
+        raise UserError(str(exc)) from None
     print(f"calsnack: API key {key_id(key.key_hash)} of {key.domain} revoked", file=sys.stderr)
     return 0
 

@@ -2,7 +2,8 @@
 
 `send` stores the file and splits it with the very use case the batch@ mailbox and the
 API use; a `calsnack serve` on the same data directory applies the rows (now, or when
-it next starts) and mails the result to the sender.
+it next starts) and mails the result to the sender. Meanwhile `send` (and `status --watch`)
+shows the batch going through, from the first row read to the last invitation sent.
 """
 
 from __future__ import annotations
@@ -16,57 +17,33 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import Any, BinaryIO
+
+from rich.console import Console
 
 from calsnack import bootstrap
 from calsnack.adapters.embedded.blobs import FileBlobStore
 from calsnack.adapters.embedded.store import SqliteStore
 from calsnack.api.models import BatchStatusOut
+from calsnack.cli.errors import UserError, existing_data_dir, existing_database
+from calsnack.cli.progress import Display, QuietDisplay, batch_done, display_for
 from calsnack.config import Settings
-from calsnack.domain.model import normalize_address
-from calsnack.ports import BlobStore
+from calsnack.domain.model import BatchStatus, normalize_address
+from calsnack.ports import BatchStore, BlobStore
 from calsnack.usecases.answer_rsvp import valid_address
 from calsnack.usecases.ingest_batch import BatchRefused, BatchRequest, ingest_batch
 
 DEFAULT_DATA_DIR = Path(".calsnack")
-#: Smaller files are read before a bar would be worth drawing.
-PROGRESS_FROM = 1024 * 1024
-
-
-class Progress:
-    """A one-line bar on stderr, redrawn at most ten times a second."""
-
-    def __init__(self, total: int, out: TextIO | None = None, width: int = 30) -> None:
-        self.total, self.out, self.width = max(total, 1), out or sys.stderr, width
-        self.done = 0
-        self._drawn = 0.0
-
-    def advance(self, count: int) -> None:
-        if not count:
-            return
-        self.done += count
-        now = time.monotonic()
-        if now - self._drawn >= 0.1:
-            self._drawn = now
-            self.draw()
-
-    def draw(self) -> None:
-        share = min(self.done / self.total, 1.0)
-        filled = int(share * self.width)
-        bar = "#" * filled + "." * (self.width - filled)
-        mb = 1024 * 1024
-        self.out.write(f"\r[{bar}] {share:6.1%}  {self.done / mb:.1f}/{self.total / mb:.1f} MB")
-        self.out.flush()
-
-    def finish(self) -> None:
-        self.done = self.total
-        self.draw()
-        self.out.write("\n")
-        self.out.flush()
+#: Where the CSV format is described (columns, commands, refusal reasons).
+CSV_DOCS = "docs/csv.md"
+#: Seconds between two looks at the batch while `calsnack serve` works on it.
+POLL = 0.5
+#: Seconds without change after which the display says what the batch waits for.
+IDLE = 5.0
 
 
 class _CountingReader(io.RawIOBase):
-    def __init__(self, inner: BinaryIO, seen: Callable[[int], None]) -> None:
+    def __init__(self, inner: BinaryIO, seen: Callable[[bytes], None]) -> None:
         self.inner, self.seen = inner, seen
 
     def readable(self) -> bool:
@@ -75,7 +52,7 @@ class _CountingReader(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         data = self.inner.read(len(buffer))
         buffer[: len(data)] = data
-        self.seen(len(data))
+        self.seen(data)
         return len(data)
 
     def close(self) -> None:
@@ -86,7 +63,7 @@ class _CountingReader(io.RawIOBase):
 class CountingBlobs:
     """The blob store, with reads of one key counted (the bytes the CSV reader has consumed)."""
 
-    def __init__(self, inner: BlobStore, key: str, seen: Callable[[int], None]) -> None:
+    def __init__(self, inner: BlobStore, key: str, seen: Callable[[bytes], None]) -> None:
         self.inner, self.key, self.seen = inner, key, seen
 
     def put(self, key: str, data: bytes) -> None:
@@ -98,6 +75,19 @@ class CountingBlobs:
     def open(self, key: str) -> BinaryIO:
         stream = self.inner.open(key)
         return io.BufferedReader(_CountingReader(stream, self.seen)) if key == self.key else stream
+
+
+class _Reading:
+    """Bytes and lines the CSV reader has consumed, passed on to the display."""
+
+    def __init__(self, display: Display, total: int) -> None:
+        self.display, self.total = display, total
+        self.bytes = self.lines = 0
+
+    def __call__(self, data: bytes) -> None:
+        self.bytes += len(data)
+        self.lines += data.count(b"\n")
+        self.display.reading(self.bytes, self.total, self.lines)
 
 
 def _store_file(blobs: BlobStore, key: str, source: Path) -> None:
@@ -113,62 +103,112 @@ def _store_file(blobs: BlobStore, key: str, source: Path) -> None:
         blobs.put(key, source.read_bytes())
 
 
+def follow(
+    store: BatchStore,
+    batch_id: str,
+    display: Display,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> BatchStatus:
+    """Show the batch until its rows are applied and its invitations sent; returns the last status.
+
+    The work is done by a `calsnack serve` on the same data directory; when nothing moves for
+    `IDLE` seconds the display says so, since the batch may be waiting for one to start.
+    """
+    seen: tuple[int, ...] | None = None
+    since = clock()
+    while True:
+        status = store.get_batch(batch_id)
+        if status is None:
+            raise UserError(f"no batch {batch_id}")
+        display.update(status)
+        if batch_done(status):
+            return status
+        now = (
+            status.rows_done,
+            status.invitations_sent,
+            status.invitations_failed,
+            status.invitations_queued,
+        )
+        if now != seen:
+            seen, since = now, clock()
+        elif clock() - since >= IDLE:
+            display.waiting(clock() - since)
+        sleep(POLL)
+
+
+def _console() -> Console:
+    return Console(file=sys.stdout)
+
+
 def _send(args: argparse.Namespace) -> int:
     from calsnack.serve.runtime import link_key
 
     source: Path = args.file
     if not source.is_file():
-        print(f"calsnack: no file {source}", file=sys.stderr)
-        return 1
+        raise UserError(f"no file {source}" if not source.exists() else f"{source} is not a file")
     sender = normalize_address(args.sender)
     if not valid_address(sender):
-        print(f"calsnack: {args.sender!r} is not an e-mail address", file=sys.stderr)
-        return 1
+        raise UserError(f"--sender {args.sender!r} is not an e-mail address")
+    data_dir = existing_data_dir(args.data_dir)
     settings = Settings(
         domain=args.domain.lower(),
         base_url=(args.base_url or "http://127.0.0.1:8080").rstrip("/"),
         authserv_id="calsnack.local",
-        link_key=link_key(args.data_dir),
+        link_key=link_key(data_dir),
     )
-    services = bootstrap.embedded(args.data_dir, settings)
+    services = bootstrap.embedded(data_dir, settings)
     batch_id = secrets.token_hex(12)
     blob_key = f"batches/{batch_id}.csv"
     _store_file(services.blobs, blob_key, source)
-    size = source.stat().st_size
-    progress = Progress(size) if size >= PROGRESS_FROM else None
-    counted = (
-        replace(services, blobs=CountingBlobs(services.blobs, blob_key, progress.advance))
-        if progress
-        else services
-    )
+    console = _console()
+    display: Display = QuietDisplay() if args.json else display_for(console, sys.stdout, batch_id)
+    reading = _Reading(display, source.stat().st_size)
+    counted = replace(services, blobs=CountingBlobs(services.blobs, blob_key, reading))
     try:
-        status = ingest_batch(counted, BatchRequest(batch_id, sender, message_id="", blob_key=blob_key))
-    except BatchRefused as exc:
-        if progress:
-            progress.out.write("\n")
-        print(f"calsnack: the file cannot be used: {exc}", file=sys.stderr)
-        return 1
-    if progress:
-        progress.finish()
-    print(BatchStatusOut.of(status).model_dump_json(indent=2))
-    print(
-        f"calsnack: batch {batch_id}: {status.rows_total} rows queued; `calsnack serve --data-dir {args.data_dir}`"
-        f" applies them and mails the result to {sender}.",
-        file=sys.stderr,
-    )
+        try:
+            status = ingest_batch(counted, BatchRequest(batch_id, sender, message_id="", blob_key=blob_key))
+        except BatchRefused as exc:
+            raise UserError(f"{source} cannot be used: {exc} (the format: {CSV_DOCS})") from None
+        display.queued(status)
+        if not args.no_wait:
+            status = follow(services.store, batch_id, display)
+    except KeyboardInterrupt:
+        display.close()
+        print(
+            f"calsnack: stopped watching batch {batch_id}; it goes on"
+            f" (`calsnack batch status {batch_id} --watch --data-dir {data_dir}`)",
+            file=sys.stderr,
+        )
+        return 130
+    display.close()
+    if args.json:
+        print(BatchStatusOut.of(status).model_dump_json(indent=2))
+    elif args.no_wait:
+        print(
+            f"calsnack: batch {batch_id} queued; `calsnack serve --data-dir {data_dir}` applies the rows"
+            f" and mails the result to {sender}.",
+            file=sys.stderr,
+        )
     return 0
 
 
 def _status(args: argparse.Namespace) -> int:
-    database = args.data_dir / "calsnack.db"
-    if not database.exists():
-        print(f"calsnack: no data in {args.data_dir}", file=sys.stderr)
-        return 1
-    status = SqliteStore(database).get_batch(args.batch_id)
+    store = SqliteStore(existing_database(args.data_dir))
+    status = store.get_batch(args.batch_id)
     if status is None:
-        print(f"calsnack: no batch {args.batch_id}", file=sys.stderr)
-        return 1
-    print(BatchStatusOut.of(status).model_dump_json(indent=2))
+        raise UserError(f"no batch {args.batch_id} in {args.data_dir}")
+    if not args.watch:
+        print(BatchStatusOut.of(status).model_dump_json(indent=2))
+        return 0
+    display = display_for(_console(), sys.stdout, args.batch_id)
+    try:
+        follow(store, args.batch_id, display)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        display.close()
     return 0
 
 
@@ -177,17 +217,45 @@ def register(subparsers: Any) -> None:
     batch = subparsers.add_parser("batch", help="CSV command batches on an embedded data directory")
     actions = batch.add_subparsers(dest="batch_command", required=True)
 
-    send = actions.add_parser("send", help="queue the rows of a local CSV file (CONTRACT §3)")
+    send = actions.add_parser(
+        "send",
+        help="queue the rows of a local CSV file and show them applied and sent",
+        description=(
+            "Queue the rows of a CSV command file (CREATE, UPDATE, CANCEL, INVITE) on a data"
+            " directory, then show the rows read, queued and applied and the invitations sent,"
+            " with rate and ETA, while a `calsnack serve` on that data directory works on them."
+            f" The CSV format (every column, each command, the refusal reasons): {CSV_DOCS}."
+        ),
+    )
     send.add_argument("file", type=Path, metavar="FILE.csv")
     send.add_argument(
         "--sender", required=True, help="the organizers' domain's address; gets the result mail"
     )
-    send.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
-    send.add_argument("--domain", default="snack.localhost", help="the service's mail domain (as `serve`)")
+    send.add_argument(
+        "--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="as `serve --data-dir` (default: %(default)s)"
+    )
+    send.add_argument(
+        "--domain",
+        default="snack.localhost",
+        help="the service's mail domain, as `serve` (default: %(default)s)",
+    )
     send.add_argument("--base-url", default=None, help="as `serve --base-url`")
+    send.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="return once the rows are queued, without following the sending",
+    )
+    send.add_argument(
+        "--json", action="store_true", help="no progress display; print the batch's final status as JSON"
+    )
     send.set_defaults(func=_send)
 
-    status = actions.add_parser("status", help="a batch's progress as JSON")
+    status = actions.add_parser("status", help="a batch's progress (as JSON, or followed live with --watch)")
     status.add_argument("batch_id", metavar="ID")
-    status.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    status.add_argument(
+        "--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="as `serve --data-dir` (default: %(default)s)"
+    )
+    status.add_argument(
+        "--watch", action="store_true", help="follow the batch until its invitations are sent (Ctrl-C stops)"
+    )
     status.set_defaults(func=_status)

@@ -6,15 +6,17 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from calsnack.cli.errors import UserError, existing_data_dir
+
 QUEUES = ("inbound", "commands", "sends")
 
 
 def _embedded_queue(data_dir: Path) -> Any:
     from calsnack.adapters.embedded.queue import SqliteQueue
 
-    path = data_dir / "queue.db"
-    if not path.exists():
-        raise SystemExit(f"calsnack: no queue in {data_dir}")
+    path = existing_data_dir(data_dir) / "queue.db"
+    if not path.is_file():
+        raise UserError(f"no queue in {data_dir} yet (start `calsnack serve --data-dir {data_dir}` first)")
     return SqliteQueue(path)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from calsnack.analytics.files import SUFFIX
 from calsnack.analytics.rows import TABLES
+from calsnack.cli.errors import UserError, existing_database
 
 #: The same default as `calsnack serve` and `calsnack report`.
 DEFAULT_DATA_DIR = Path(".calsnack")
@@ -45,13 +46,10 @@ def run(args: argparse.Namespace) -> int:
     from calsnack.bootstrap import utc_now
     from calsnack.usecases.export_snapshot import export_snapshot
 
-    data_dir: Path = args.data_dir
     out: Path = args.out
-    database = data_dir / "calsnack.db"
-    if not database.exists():
-        raise SystemExit(
-            f"calsnack: no data in {data_dir} (start `calsnack serve --data-dir {data_dir}` first)"
-        )
+    database = existing_database(args.data_dir)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out} is a file; give a folder (it is created if missing)")
     remove_previous_export(out)
     # Every table gets its folder, rows or not: a reader finds the layout even before any answer.
     for table in TABLES:

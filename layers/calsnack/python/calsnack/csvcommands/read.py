@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
@@ -503,10 +504,17 @@ class CommandReader(Iterator[CommandRow | RowError]):
     """
 
     def __init__(
-        self, records: Iterator[list[str]], *, batch_id: str, sender_domain: str, now: datetime
+        self,
+        records: Iterator[list[str]],
+        *,
+        batch_id: str,
+        sender_domain: str,
+        now: datetime,
+        end: _End | None = None,
     ) -> None:
         #: Number of the last record read; the header is row 1 and blank rows count.
         self.row = 0
+        self._end = end
         self._records = self._numbered(records)
         self.header, positions = self._read_header()
         checker = _RowChecker(
@@ -525,6 +533,8 @@ class CommandReader(Iterator[CommandRow | RowError]):
         """The file's records, counted; one that cannot be read refuses the batch from its row on."""
         try:
             for cells in records:
+                if self._end is not None and self._end.reached:
+                    raise BatchRefused(_UNCLOSED_QUOTE.format(row=self.row + 1))
                 self.row += 1
                 yield cells
         except _NotText as exc:
@@ -565,6 +575,29 @@ class CommandReader(Iterator[CommandRow | RowError]):
         return header, positions
 
 
+class _End:
+    """The end of the file's lines, noticed: csv asks past the last line only inside an open quote.
+
+    `csv.reader` ends a record at every line end except inside a quoted cell, where it reads on;
+    a record it returns after asking past the last line was therefore cut off by the end of the
+    file. Chained after the lines, this marks that moment at no cost per line.
+    """
+
+    reached = False
+
+    def __iter__(self) -> _End:
+        return self
+
+    def __next__(self) -> str:
+        self.reached = True
+        raise StopIteration
+
+
+_UNCLOSED_QUOTE: Final = (
+    'Row {row} opens a quote (") in a cell and never closes it, so the rest of the file would be read'
+    ' as that one cell; close the quote (a quote inside a cell is written twice: "") and send the file again.'
+)
+
 _NOT_CSV: Final = (
     'The file is not CSV text (a spreadsheet workbook?); save it as "CSV UTF-8" and send it again.'
 )
@@ -604,4 +637,11 @@ def read_commands(
     elif now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     text = io.TextIOWrapper(io.BufferedReader(_Transcoder(stream), CHUNK), encoding="utf-8", newline="")
-    return CommandReader(csv.reader(text), batch_id=batch_id, sender_domain=sender_domain, now=now)
+    end = _End()
+    return CommandReader(
+        csv.reader(itertools.chain(text, end)),
+        batch_id=batch_id,
+        sender_domain=sender_domain,
+        now=now,
+        end=end,
+    )

@@ -32,12 +32,14 @@ def work_forever(options: ServeOptions, parent_stop: ProcessEvent) -> None:
     from calsnack import bootstrap
     from calsnack.adapters.embedded.queue import SqliteQueue
     from calsnack.ports import QueueName
+    from calsnack.serve.console import use_console_lines
     from calsnack.serve.runtime import quiet_powertools, settings_for
     from calsnack.serve.workers import EventSource, Worker
     from lambdas.command_worker.handler import lambda_handler as commands
     from lambdas.sender.handler import lambda_handler as sender
 
     quiet_powertools()
+    use_console_lines(options.log_format)
     services = bootstrap.embedded(options.data_dir, settings_for(options), smarthost=options.smarthost)
     bootstrap.install(services)
     assert isinstance(services.queue, SqliteQueue)

@@ -17,6 +17,7 @@ from calsnack.adapters.embedded.blobs import FileBlobStore
 from calsnack.adapters.embedded.queue import SqliteQueue
 from calsnack.config import Settings
 from calsnack.ports import QueueName
+from calsnack.serve import console
 from calsnack.serve.http import Authorizer, make_server
 from calsnack.serve.processes import start_helpers
 from calsnack.serve.smtp import INBOUND_QUEUE, InboundController, InboundHandler
@@ -42,6 +43,8 @@ class ServeOptions:
     #: One sender's mails are still read one at a time, in order (see `serve.smtp`).
     inbound_slots: int = 2
     inbound_timeout: float = 60.0
+    #: "text": one readable console line per thing done; "json": Powertools' JSON logs and metrics.
+    log_format: str = "text"
 
 
 def link_key(data_dir: Path) -> bytes:
@@ -67,6 +70,7 @@ def quiet_powertools() -> None:
 def install_services(options: ServeOptions) -> None:
     """Wire the embedded adapters for the handlers of this process (a helper or time-boxed one)."""
     quiet_powertools()
+    console.use_console_lines(options.log_format)
     bootstrap.install(
         bootstrap.embedded(options.data_dir, settings_for(options), smarthost=options.smarthost)
     )
@@ -83,6 +87,7 @@ def settings_for(options: ServeOptions) -> Settings:
 
 class Runtime:
     def __init__(self, options: ServeOptions) -> None:
+        console.configure(options.log_format)
         quiet_powertools()
         self.options = options
         self.stop = threading.Event()
@@ -106,6 +111,7 @@ class Runtime:
             )
             for n in range(options.inbound_slots)
         ]
+        console.use_console_lines(options.log_format)
         sources = [
             *(
                 EventSource(

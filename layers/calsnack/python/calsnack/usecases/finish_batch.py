@@ -8,9 +8,13 @@ The refusals are read as a stream, so a million of them never sit in memory. A j
 
 from __future__ import annotations
 
+from aws_lambda_powertools import Logger
+
 from calsnack.bootstrap import Services
 from calsnack.csvcommands.refused import RefusedDigest, digest_refusals, refused_attachment
 from calsnack.mail.compose import Attachment, compose
+
+logger = Logger(child=True)
 
 #: Refused rows the attachment lists at most: the ones with the lowest row numbers.
 REFUSED_ROWS_ATTACHED = 1000
@@ -73,5 +77,14 @@ def finish_batch(services: Services, batch_id: str) -> bool:
             in_reply_to=status.message_id,
             attachments=attachments,
         )
+    )
+    logger.info(
+        "batch result sent",
+        extra={
+            "batch_id": batch_id,
+            "to": status.sender,
+            "applied": status.rows_applied,
+            "refused": status.rows_refused,
+        },
     )
     return True

@@ -115,6 +115,7 @@ def _send_snack(services: Services, event: Event, mail: InboundMail) -> Event:
     services.mailer.send(
         snack_mail(s, Links(s.link_key, s.base_url, s.domain), event, in_reply_to=mail.message_id)
     )
+    logger.info("snack sent", extra={"to": event.organizer, "summary": event.summary})
     return services.store.put_event(event.revised(snack_sent=True))
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 
+from aws_lambda_powertools import Logger
+
 from calsnack.bootstrap import Services
 from calsnack.csvcommands.read import BatchRefused, read_commands
 from calsnack.domain.commands import CommandRow
@@ -17,6 +19,8 @@ from calsnack.domain.model import BatchStatus, RowError, domain_of
 from calsnack.messages import ApplyRows, encode
 from calsnack.ports import QueueMessage, QueueName
 from calsnack.usecases.finish_batch import finish_batch
+
+logger = Logger(child=True)
 
 GROUPS = 64
 ROWS_PER_MESSAGE = 100
@@ -151,6 +155,16 @@ def ingest_batch(services: Services, request: BatchRequest) -> BatchStatus:
     finish_batch(services, request.batch_id)
     status = store.get_batch(request.batch_id, errors=False)
     assert status is not None
+    logger.info(
+        "batch queued",
+        extra={
+            "batch_id": request.batch_id,
+            "sender": request.sender,
+            "rows": status.rows_total,
+            "queued": status.rows_total - len(status.errors),
+            "refused": len(status.errors),
+        },
+    )
     return status
 
 

@@ -170,7 +170,7 @@ class Sender:
         ordered = [d for group in by_event.values() for d in group]
         events = store.get_events(by_event)
         blocked = self._suppressed(events, by_event)
-        satisfied = failed = done = 0
+        satisfied = failed = done = mailed = 0
         sent: list[Delivery] = []
         try:
             for key, deliveries in by_event.items():
@@ -191,6 +191,7 @@ class Sender:
                     elif self._send_one(event, d, remaining):
                         sent.append(Delivery(key, d.email, event.sequence, d.method))
                         satisfied += 1
+                        mailed += 1
                         if len(sent) >= RECORD_EVERY:
                             store.record_sent(sent, self.services.clock())
                             sent = []
@@ -216,4 +217,8 @@ class Sender:
                 store.record_sent(sent, self.services.clock())
         if work.batch_id:
             store.batch_progress(work.batch_id, f"send:{work.chunk}", sent=satisfied, failed=failed)
+        if mailed or failed:
+            logger.info(
+                "invitations sent", extra={"sent": mailed, "failed": failed, "batch_id": work.batch_id}
+            )
         return satisfied, failed
