@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 
-from calsnack.serve.console import ConsoleFormatter, InvitationTally
+from calsnack.serve.console import ConsoleFormatter, InvitationTally, configure, use_console_lines
 
 
 def record(msg: str, level: int = logging.INFO, **fields: object) -> logging.LogRecord:
@@ -65,3 +66,29 @@ def test_send_messages_are_summed_into_a_line_every_few_seconds() -> None:
         time.sleep(0.05)
     # What was held back is said when the timer fires: nothing is lost when the sending stops.
     assert handler.lines[2] == "calsnack serve: 16 invitations sent (batch b1)"
+
+
+def test_json_turns_on_powertools_logs_and_metrics_text_keeps_metrics_off(monkeypatch) -> None:
+    names = ("POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_DISABLED", "POWERTOOLS_SERVICE_NAME")
+    for mode, metrics_disabled in (("json", "false"), ("text", "true")):
+        for name in names:
+            monkeypatch.delenv(name, raising=False)
+        configure(mode)
+        assert os.environ["POWERTOOLS_LOG_LEVEL"] == "INFO"
+        assert os.environ["POWERTOOLS_METRICS_DISABLED"] == metrics_disabled
+        assert os.environ["POWERTOOLS_SERVICE_NAME"] == "calsnack"
+
+
+def test_only_text_mode_swaps_the_formatter() -> None:
+    service = logging.getLogger(os.environ.get("POWERTOOLS_SERVICE_NAME", "calsnack"))
+    handler = logging.StreamHandler()
+    original = handler.formatter
+    service.addHandler(handler)
+    try:
+        use_console_lines("json")
+        assert handler.formatter is original
+        use_console_lines("text")
+        assert isinstance(handler.formatter, ConsoleFormatter)
+        assert [type(f) for f in handler.filters] == [InvitationTally]
+    finally:
+        service.removeHandler(handler)

@@ -69,6 +69,10 @@ _NOT_SPLICED = re.compile(
     r"^(?:BEGIN|END|METHOD|UID|SEQUENCE|DTSTAMP|ORGANIZER|ATTENDEE|STATUS|RECURRENCE-ID)[;:]",
     re.MULTILINE | re.IGNORECASE,
 )
+# The alarm `reminder_text` writes, as icalendar writes it back: anything else is rebuilt.
+_CSV_REMINDER = re.compile(
+    r"BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:[^\r\n]*(?:\r\n [^\r\n]*)*\r\nTRIGGER:-?P[0-9WDTHMS]+\r\nEND:VALARM\r\n"
+)
 _NOT_A_ZONE = re.compile(r"^BEGIN:(?!(?:VTIMEZONE|STANDARD|DAYLIGHT)\r\n)", re.MULTILINE)
 _TZID = re.compile(r";TZID=([^;:\r\n]*)")
 # The Subject written directly: lines of at most 78 characters; RFC 2047 encoded words of at
@@ -387,7 +391,11 @@ def _spliced_calendar(settings: Settings, event: Event, method: Method) -> tuple
     if event.source is not Source.CSV or not (text.startswith(_CSV_HEAD) and text.endswith(_CSV_TAIL)):
         return None
     zones, found, vevent = ("\r\n" + text[len(_CSV_HEAD) : -len(_CSV_TAIL)]).partition("\r\nBEGIN:VEVENT\r\n")
-    if not found or _NOT_SPLICED.search(vevent):
+    # A `reminder` cell's alarm (calsnack.ical.alarms) closes the VEVENT; the per-send lines go before it.
+    vevent, found_alarm, alarm = vevent.partition("\r\nBEGIN:VALARM\r\n")
+    alarm = f"BEGIN:VALARM\r\n{alarm}" if found_alarm else ""
+    vevent += "\r\n" if found_alarm else ""
+    if not found or _NOT_SPLICED.search(vevent) or (alarm and not _CSV_REMINDER.fullmatch(alarm)):
         return None
     if zones:
         zones = zones[2:] + "\r\n"
@@ -396,8 +404,10 @@ def _spliced_calendar(settings: Settings, event: Event, method: Method) -> tuple
     if any(f"\r\nTZID:{tzid}\r\n" not in zones for tzid in _TZID.findall(vevent)):
         return None  # icalendar would add the missing VTIMEZONE
     head = f"{_CSV_HEAD}METHOD:{method.value}\r\n{zones}BEGIN:VEVENT\r\n{vevent}"
-    ids = f"{text_line('UID', event.uid)}SEQUENCE:{event.itip_sequence}\r\n"
-    end = ("STATUS:CANCELLED\r\n" if method is Method.CANCEL else "") + _CSV_TAIL
+    ids = f"{text_line('UID', event.uid)}SEQUENCE:{event.itip_sequence}
+"
+    end = ("STATUS:CANCELLED
+" if method is Method.CANCEL else "") + alarm + _CSV_TAIL
     organizer = _organizer_line(settings.rsvp_address, event.organizer_name or event.organizer)
     layout = _Layout(
         runs=((head + ids).encode(), b"", organizer, b"", end.encode()),
