@@ -108,7 +108,7 @@ class FakeStore:
     def __init__(self, steps: list[BatchStatus]) -> None:
         self.steps = steps
 
-    def get_batch(self, batch_id: str) -> BatchStatus | None:
+    def get_batch(self, batch_id: str, *, errors: bool = True) -> BatchStatus | None:
         return self.steps.pop(0) if len(self.steps) > 1 else self.steps[0]
 
 
@@ -133,10 +133,11 @@ def test_follow_polls_until_the_invitations_are_sent_and_says_when_nothing_moves
 @pytest.fixture
 def serving(tmp_path: Path) -> Iterator[Path]:
     """A data directory with the command worker and the sender at work on it, as under `serve`."""
+    # Before the handlers' import: their Metrics read the namespace then, for the whole session.
+    quiet_powertools()
     from lambdas.command_worker.handler import lambda_handler as commands
     from lambdas.sender.handler import lambda_handler as sender
 
-    quiet_powertools()
     data = tmp_path / "data"
     settings = Settings("snack.localhost", "http://127.0.0.1:8080", "calsnack.local", link_key(data))
     services = bootstrap.embedded(data, settings)

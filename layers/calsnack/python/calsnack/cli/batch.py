@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import secrets
 import shutil
 import sys
@@ -26,7 +27,7 @@ from calsnack.adapters.embedded.blobs import FileBlobStore
 from calsnack.adapters.embedded.store import SqliteStore
 from calsnack.api.models import BatchStatusOut
 from calsnack.cli.errors import UserError, existing_data_dir, existing_database
-from calsnack.cli.progress import Display, QuietDisplay, batch_done, display_for
+from calsnack.cli.progress import SHOWN_REFUSALS, Display, QuietDisplay, batch_done, display_for
 from calsnack.config import Settings
 from calsnack.domain.model import BatchStatus, normalize_address
 from calsnack.ports import BatchStore, BlobStore
@@ -119,7 +120,8 @@ def follow(
     seen: tuple[int, ...] | None = None
     since = clock()
     while True:
-        status = store.get_batch(batch_id)
+        # Counts only: a batch's refused rows may be many, and the display shows numbers.
+        status = store.get_batch(batch_id, errors=False)
         if status is None:
             raise UserError(f"no batch {batch_id}")
         display.update(status)
@@ -171,7 +173,8 @@ def _send(args: argparse.Namespace) -> int:
             status = ingest_batch(counted, BatchRequest(batch_id, sender, message_id="", blob_key=blob_key))
         except BatchRefused as exc:
             raise UserError(f"{source} cannot be used: {exc} (the format: {CSV_DOCS})") from None
-        display.queued(status)
+        first = list(itertools.islice(services.store.refused_rows(batch_id), SHOWN_REFUSALS))
+        display.queued(replace(status, errors=first))
         if not args.no_wait:
             status = follow(services.store, batch_id, display)
     except KeyboardInterrupt:

@@ -46,14 +46,12 @@ SHOWN_REFUSALS = 5
 
 
 def refusals(status: BatchStatus) -> list[str]:
-    """The first rows refused while reading, each with its row, column and reason."""
-    lines = [
-        f"row {e.row} refused" + (f" ({e.column})" if e.column else "") + f": {e.reason}"
-        for e in status.errors[:SHOWN_REFUSALS]
-    ]
-    if len(status.errors) > SHOWN_REFUSALS:
+    """The refused rows the status carries (the first few), each with its row, column and reason."""
+    shown = sorted(status.errors, key=lambda e: e.row)[:SHOWN_REFUSALS]
+    lines = [f"row {e.row} refused" + (f" ({e.column})" if e.column else "") + f": {e.reason}" for e in shown]
+    if shown and status.rows_refused > len(shown):
         lines.append(
-            f"… and {len(status.errors) - SHOWN_REFUSALS:,} more (`calsnack batch status {status.batch_id}`)"
+            f"… and {status.rows_refused - len(shown):,} more (`calsnack batch status {status.batch_id}`)"
         )
     return lines
 

@@ -161,8 +161,8 @@ def ingest_batch(services: Services, request: BatchRequest) -> BatchStatus:
             "batch_id": request.batch_id,
             "sender": request.sender,
             "rows": status.rows_total,
-            "queued": status.rows_total - len(status.errors),
-            "refused": len(status.errors),
+            "queued": status.rows_total - status.rows_refused,
+            "refused": status.rows_refused,
         },
     )
     return status
