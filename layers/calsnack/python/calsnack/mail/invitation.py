@@ -404,10 +404,8 @@ def _spliced_calendar(settings: Settings, event: Event, method: Method) -> tuple
     if any(f"\r\nTZID:{tzid}\r\n" not in zones for tzid in _TZID.findall(vevent)):
         return None  # icalendar would add the missing VTIMEZONE
     head = f"{_CSV_HEAD}METHOD:{method.value}\r\n{zones}BEGIN:VEVENT\r\n{vevent}"
-    ids = f"{text_line('UID', event.uid)}SEQUENCE:{event.itip_sequence}
-"
-    end = ("STATUS:CANCELLED
-" if method is Method.CANCEL else "") + alarm + _CSV_TAIL
+    ids = f"{text_line('UID', event.uid)}SEQUENCE:{event.itip_sequence}\r\n"
+    end = ("STATUS:CANCELLED\r\n" if method is Method.CANCEL else "") + alarm + _CSV_TAIL
     organizer = _organizer_line(settings.rsvp_address, event.organizer_name or event.organizer)
     layout = _Layout(
         runs=((head + ids).encode(), b"", organizer, b"", end.encode()),
