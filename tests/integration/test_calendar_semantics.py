@@ -367,3 +367,45 @@ def test_an_attendees_note_is_kept_with_the_answer(world: World, shape: str, not
     assert (attendee.partstat.value, attendee.comment) == ("DECLINED", note)
     row = answer_row(world.services.store.get_event(key), attendee)
     assert row is not None and row.comment == note
+
+
+def google_occurrence(method: str, uid: str, day: datetime, domain: str) -> str:
+    """Google inviting to one occurrence of a series: a VEVENT with RECURRENCE-ID and no master."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    wall = day.strftime("%Y%m%dT100000")
+    return "\r\n".join([
+        "BEGIN:VCALENDAR", "PRODID:-//Google Inc//Google Calendar 70.9054//EN", "VERSION:2.0",
+        "CALSCALE:GREGORIAN", f"METHOD:{method}", "BEGIN:VTIMEZONE", "TZID:Europe/Paris",
+        "BEGIN:STANDARD", "TZOFFSETFROM:+0200", "TZOFFSETTO:+0100", "TZNAME:CET",
+        "DTSTART:19701025T030000", "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU", "END:STANDARD",
+        "BEGIN:DAYLIGHT", "TZOFFSETFROM:+0100", "TZOFFSETTO:+0200", "TZNAME:CEST",
+        "DTSTART:19700329T020000", "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU", "END:DAYLIGHT", "END:VTIMEZONE",
+        "BEGIN:VEVENT", f"DTSTART;TZID=Europe/Paris:{wall}", f"DTEND;TZID=Europe/Paris:{day:%Y%m%d}T110000",
+        f"DTSTAMP:{stamp}", f"ORGANIZER;CN=Olga:mailto:{ORGANIZER}", f"UID:{uid}",
+        f"RECURRENCE-ID;TZID=Europe/Paris:{wall}",
+        f"ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE;X-NUM-GUESTS=0:mailto:snack@{domain}",
+        "SEQUENCE:1" if method == "CANCEL" else "SEQUENCE:0",
+        f"STATUS:{'CANCELLED' if method == 'CANCEL' else 'CONFIRMED'}", "SUMMARY:Weekly sync",
+        "TRANSP:OPAQUE", "END:VEVENT", "END:VCALENDAR", "",
+    ])  # fmt: skip
+
+
+def test_one_occurrence_invited_then_cancelled_reaches_the_attendees(world: World) -> None:
+    """Point 2: the calendar holds only one occurrence; its CANCEL names that occurrence."""
+    uid = f"{uuid.uuid4().hex}@google.com"
+    day = datetime.now(UTC) + timedelta(days=40)
+    deliver_invitation(world, google_occurrence("REQUEST", uid, day, world.domain), ORGANIZER)
+    key = event_key(ORGANIZER, uid)
+    answer_rsvp(world.services, key, ButtonAnswer.YES, "ann@example.test")
+    world.pump()
+    deliver_invitation(world, google_occurrence("CANCEL", uid, day, world.domain), ORGANIZER, "CANCEL")
+    world.pump()
+    invite, cancelled = world.mails_to("ann@example.test")
+    assert world.services.store.get_event(key).cancelled
+    assert cancelled["Subject"].startswith("Cancelled: Weekly sync @ ")
+    assert f"{day.day} " in cancelled["Subject"] and str(day.year) in cancelled["Subject"]
+    vevent = sent_calendars_are_clean([cancelled])[0].walk("VEVENT")[0]
+    assert vevent["STATUS"] == "CANCELLED" and "RECURRENCE-ID" in vevent
+    assert vevent.decoded("RECURRENCE-ID") == sent_calendars_are_clean([invite])[0].walk("VEVENT")[0].decoded(
+        "RECURRENCE-ID"
+    )

@@ -158,7 +158,14 @@ def _apply(services: Services, ev: ClientEvent, method: str, mail: InboundMail) 
             return Outcome(key, "fan-out-again")
         return Outcome(key, "stale")
 
-    if not existing.cancelled and existing.calendar and is_instance_only(ev.calendar):
+    # A calendar that holds only occurrences (Google invites the service to one) is an event in
+    # its own right: its CANCEL or change acts on it whole, as on any event.
+    if (
+        not existing.cancelled
+        and existing.calendar
+        and is_instance_only(ev.calendar)
+        and not is_instance_only(existing.calendar)
+    ):
         return _instance_change(services, ev, method, existing, now)
 
     if method == "CANCEL":
