@@ -20,6 +20,12 @@ class Attachment:
     subtype: str = "csv"
 
 
+def one_line(text: str) -> str:
+    """A header value on one line: a client's SUMMARY or a stranger's (decoded) Subject may hold
+    line breaks, which the email package refuses in a header (ValueError) rather than fold."""
+    return " ".join(text.split())
+
+
 def compose(
     settings: Settings,
     *,
@@ -32,13 +38,13 @@ def compose(
 ) -> OutgoingMail:
     msg = EmailMessage()
     msg["From"] = formataddr((settings.product_name, settings.noreply_address))
-    msg["To"] = to
-    msg["Subject"] = subject
+    msg["To"] = one_line(to)
+    msg["Subject"] = one_line(subject)
     msg["Date"] = format_datetime(utc_now())
     msg["Message-ID"] = make_msgid(domain=settings.domain)
     # Our own mail must never trigger auto-replies or be answered by other robots (RFC 3834).
     msg["Auto-Submitted"] = "auto-replied" if in_reply_to else "auto-generated"
-    if in_reply_to:
+    if in_reply_to := one_line(in_reply_to):
         msg["In-Reply-To"] = in_reply_to
         msg["References"] = in_reply_to
     msg.set_content(text)

@@ -11,6 +11,7 @@ import email
 import email.policy
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
+from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 
 from calsnack.domain.model import domain_of, normalize_address
@@ -31,6 +32,8 @@ class InboundMail:
     automatic: bool
     #: Addresses in To/Cc (normalised), to find per-event addresses such as VIP lists.
     recipients: tuple[str, ...]
+    #: Why the body cannot be read at all ("" when it can): only its headers were parsed.
+    malformed: str = ""
 
     @property
     def sender_domain(self) -> str:
@@ -87,9 +90,41 @@ def is_automatic(message: EmailMessage) -> bool:
     return precedence in ("bulk", "junk", "list", "auto_reply") or bool(message.get("X-Autoreply"))
 
 
-def parse_inbound(raw: bytes, authserv_id: str) -> InboundMail:
-    message = email.message_from_bytes(raw, policy=email.policy.default)
+#: MIME nesting read (multiparts and attached messages in each other). Postfix stops at 100;
+#: the `email` package parses and walks parts recursively, and Python's stack holds about 300
+#: levels of it, so this stops well short (real mail nests 3 or 4 deep).
+MAX_MIME_DEPTH = 50
+TOO_DEEP = f"its MIME parts are nested more than {MAX_MIME_DEPTH} deep, so it cannot be read"
+
+
+def mime_depth(message: Message) -> int:
+    """How deep parts nest, counted without recursion (a hostile mail nests thousands deep)."""
+    deepest = 0
+    pending: list[tuple[Message, int]] = [(message, 1)]
+    while pending:
+        part, depth = pending.pop()
+        deepest = max(deepest, depth)
+        if part.is_multipart():
+            pending.extend((child, depth + 1) for child in part.get_payload() if isinstance(child, Message))
+    return deepest
+
+
+def _parsed(raw: bytes) -> tuple[EmailMessage, str]:
+    """The message and "", or, if its MIME tree is too deep to read, its headers alone and why."""
+    try:
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        malformed = "" if mime_depth(message) <= MAX_MIME_DEPTH else TOO_DEEP
+    except RecursionError:
+        malformed = TOO_DEEP
+    if malformed:
+        # The header section alone, unparsed body: still enough to know and answer the sender.
+        message = BytesParser(policy=email.policy.default).parsebytes(raw, headersonly=True)
     assert isinstance(message, EmailMessage)
+    return message, malformed
+
+
+def parse_inbound(raw: bytes, authserv_id: str) -> InboundMail:
+    message, malformed = _parsed(raw)
     name, address = author(message)
     sender = normalize_address(address)
     recipients = tuple(
@@ -106,4 +141,5 @@ def parse_inbound(raw: bytes, authserv_id: str) -> InboundMail:
         authenticated=bool(sender) and is_authenticated(message, authserv_id, domain_of(sender)),
         automatic=is_automatic(message),
         recipients=recipients,
+        malformed=malformed,
     )

@@ -102,23 +102,40 @@ def receive_mail(services: Services, blob_key: str) -> str:
     marker = f"mail:{digest}"
     if services.store.done(marker):
         return "duplicate"
-    if route == "snack":
-        if mail.authenticated:
-            handle_invitation(services, mail)
-            outcome = "invitation"
-        else:
-            logger.warning("unauthenticated invitation dropped", extra={"sender": mail.sender})
-            outcome = "unauthenticated"
-    elif route == "batch":
-        outcome = _batch(services, mail, digest)
-    else:
-        outcome = _other(services, mail)
+    try:
+        outcome = _route(services, route, mail, digest)
+    except _UNREADABLE:
+        # Input no check foresaw: the sender still learns why, rather than the mail silently
+        # ending in the dead-letter queue after its retries.
+        logger.exception("mail could not be handled", extra={"route": route, "sender": mail.sender})
+        explain_refusal(services, mail, "it is malformed in a way calsnack cannot read")
+        outcome = "unreadable"
     if mail.authenticated:
         # Only handled mail enters the ledger: a dropped stranger's mail must leave no mark
         # that could make a later real mail look like a duplicate.
         services.store.mark_done(marker)
     logger.info("mail handled", extra={"route": route, "outcome": outcome})
     return outcome
+
+
+#: Errors bad input raises (the email package and icalendar raise ValueError for what they cannot
+#: read, Python RecursionError for what nests too deep); anything else is worth a retry.
+_UNREADABLE = (ValueError, RecursionError, UnicodeError)
+
+
+def _route(services: Services, route: str, mail: InboundMail, digest: str) -> str:
+    if mail.malformed:
+        explain_refusal(services, mail, mail.malformed)
+        return "malformed"
+    if route == "snack":
+        if mail.authenticated:
+            handle_invitation(services, mail)
+            return "invitation"
+        logger.warning("unauthenticated invitation dropped", extra={"sender": mail.sender})
+        return "unauthenticated"
+    if route == "batch":
+        return _batch(services, mail, digest)
+    return _other(services, mail)
 
 
 def _ledger_digest(route: str, mail: InboundMail, raw: bytes) -> str:
