@@ -165,7 +165,8 @@
     var more = el("button", { type: "button", "class": "btn plain small", hidden: "hidden" }, ["Show more"]);
     var box = el("section", { id: "attendees" }, [
       el("h3", {}, ["Attendees"]), el("div", { "class": "toolbar" }, [filter, exportLink]),
-      el("div", { "class": "table-wrap" }, [el("table", {}, [
+      // A region that may scroll sideways takes keyboard focus, so it can be scrolled without a mouse.
+      el("div", { "class": "table-wrap", tabindex: "0", role: "region", "aria-label": "Attendees" }, [el("table", {}, [
         el("thead", {}, [el("tr", {}, ["Address", "Answer", "Answered", "Invited", "Note"].map(function (h) { return el("th", {}, [h]); }))]),
         body
       ])]), more
