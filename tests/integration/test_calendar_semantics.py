@@ -409,3 +409,34 @@ def test_one_occurrence_invited_then_cancelled_reaches_the_attendees(world: Worl
     assert vevent.decoded("RECURRENCE-ID") == sent_calendars_are_clean([invite])[0].walk("VEVENT")[0].decoded(
         "RECURRENCE-ID"
     )
+
+
+def test_declining_one_occurrence_keeps_the_series_answer(world: World) -> None:
+    """Point 2: Thunderbird's "decline this occurrence only" is a REPLY with RECURRENCE-ID; the
+    series answer (Yes) stays, so later series updates still reach the attendee."""
+    uid = f"{uuid.uuid4()}@google.com"
+    start = (datetime.now(UTC) + timedelta(days=30)).replace(hour=9, minute=0, second=0, microsecond=0)
+    series = calendar_text("REQUEST", uid, organizer=ORGANIZER, start=start,
+                           attendees=((f"snack@{world.domain}", "NEEDS-ACTION"),))  # fmt: skip
+    deliver_invitation(
+        world, series.replace("END:VEVENT", "RRULE:FREQ=WEEKLY;COUNT=6\r\nEND:VEVENT"), ORGANIZER
+    )
+    key = event_key(ORGANIZER, uid)
+    answer_rsvp(world.services, key, ButtonAnswer.YES, "ann@example.test")
+    world.pump()
+    our_uid = world.services.store.get_event(key).uid
+    second = start + timedelta(weeks=1)
+    ics = calendar_text("REPLY", our_uid, organizer=f"rsvp@{world.domain}", start=second,
+                        attendees=(("ann@example.test", "DECLINED"),))  # fmt: skip
+    ics = ics.replace("END:VEVENT", f"RECURRENCE-ID:{second:%Y%m%dT%H%M%SZ}\r\nEND:VEVENT")
+    ics = ics.replace("Google Inc//Google Calendar 70.9054", "Mozilla.org/NONSGML Mozilla Calendar V1.1")
+    world.deliver("other", calendar_mail("ann@example.test", f"rsvp@{world.domain}", ics, "REPLY"),
+                  sender="ann@example.test")  # fmt: skip
+    counts = report_event(world.services.store, ORGANIZER, uid)["events"][0]["counts"]
+    assert (counts["accepted"], counts["declined"]) == (1, 0)
+    moved = series.replace("SEQUENCE:0", "SEQUENCE:1").replace("T0900", "T1000")
+    deliver_invitation(
+        world, moved.replace("END:VEVENT", "RRULE:FREQ=WEEKLY;COUNT=6\r\nEND:VEVENT"), ORGANIZER
+    )
+    world.pump()
+    assert len(world.mails_to("ann@example.test")) == 2, "the series update still reaches her"

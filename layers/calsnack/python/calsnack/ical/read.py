@@ -114,6 +114,9 @@ class ClientEvent:
     status: str
     comment: str
     calendar: str
+    #: Set when the mail speaks for occurrences only (every VEVENT has a RECURRENCE-ID): the
+    #: first one's RECURRENCE-ID as written, e.g. "20300110T090000Z".
+    occurrence: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -410,7 +413,13 @@ def _client_event(method: str, uid: str, components: list[Component], clock: _Cl
         status=_text(master, "STATUS").upper() or "CONFIRMED",
         comment=_comment(master),
         calendar=_calendar_text(components, clock),
+        occurrence=_occurrence(master) if all("RECURRENCE-ID" in c for c in components) else "",
     )
+
+
+def _occurrence(component: Component) -> str:
+    value = _first(component, "RECURRENCE-ID")
+    return value.to_ical().decode() if isinstance(value, vDDDTypes) else ""
 
 
 def _time(component: Component, name: str) -> tuple[date, str | None] | None:

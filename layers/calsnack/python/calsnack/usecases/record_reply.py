@@ -23,6 +23,7 @@ from calsnack.domain.model import (
     PartStat,
     is_event_key,
 )
+from calsnack.ical.merge import is_instance_only
 from calsnack.ical.read import ATTENDEE_METHODS, ClientEvent, NoCalendar, read_calendar_mail
 from calsnack.mail.compose import compose
 from calsnack.mail.inbound import InboundMail
@@ -134,6 +135,11 @@ def record_reply(services: Services, mail: InboundMail) -> int:
             continue
         if method != "REPLY":
             logger.info("iTIP method not acted on", extra={"method": method, "event": key})
+            continue
+        if ev.occurrence and not is_instance_only(event.calendar):
+            # An answer for one occurrence of a series (Thunderbird, Google: "decline this event
+            # only") is not the series answer: taken as one, it would stop the series' updates.
+            logger.info("answer for one occurrence kept off the series", extra={"event": key})
             continue
         partstat = next((_PARTSTATS.get(p) for a, p in ev.attendees if a == mail.sender), None)
         if partstat is None or partstat is PartStat.NEEDS_ACTION:
