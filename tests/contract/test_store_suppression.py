@@ -36,3 +36,26 @@ def test_suppressed_reads_thousands_of_addresses(store):
     asked = everyone + [e.upper() for e in everyone[:50]]
     assert store.suppressed(asked, "bulk.example") == set(everyone[::97]) | set(everyone[5::101])
     assert store.suppressed(asked, "other.example") == set(everyone[::97])
+
+
+def test_an_organizers_own_scope_stops_that_organizer_only(store):
+    """A public provider's unsubscribe is kept for the organizer's address (issue 14)."""
+    email = f"{unique()}@x.example"
+    assert store.suppress(email, "alice@gmail.com", "unsubscribe", T0)
+    assert store.suppressed([email], "Alice@Gmail.com") == {email}
+    assert store.suppressed([email], "bob@gmail.com") == set()
+    assert store.suppressed([email], "gmail.com") == set()
+
+
+def test_a_domains_scope_stops_every_organizer_of_the_domain(store):
+    email = f"{unique()}@x.example"
+    store.suppress(email, "corp.example", "unsubscribe", T0)
+    assert store.suppressed([email], "ann@corp.example") == {email}
+    assert store.suppressed([email], "ben@Corp.Example") == {email}
+    assert store.suppressed([email], "ann@other.example") == set()
+
+
+def test_a_global_suppression_covers_an_organizer_too(store):
+    bounced, fine = f"{unique('b-')}@x.example", f"{unique('f-')}@x.example"
+    store.suppress(bounced, "*", "bounce", T0)
+    assert store.suppressed([bounced, fine], "alice@gmail.com") == {bounced}

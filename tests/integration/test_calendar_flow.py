@@ -150,6 +150,35 @@ def test_suppressed_addresses_are_never_mailed(world: World) -> None:
     assert len(world.mails_to("other@example.test")) == 1
 
 
+def test_an_unsubscribe_from_a_public_provider_organizer_stops_only_that_organizer(world: World) -> None:
+    """The List-Unsubscribe of alice@gmail.com's invitation leaves bob@gmail.com's alone (issue 14)."""
+    from calsnack.serve.lambda_events import LambdaContext, api_gateway_event
+
+    from lambdas.api.handler import lambda_handler as api
+
+    uids = {organizer: f"{uuid.uuid4()}@google.com" for organizer in ("alice@gmail.com", "bob@gmail.com")}
+    for organizer, uid in uids.items():
+        world.deliver("snack", invitation(uid, organizer, domain=world.domain), sender=organizer)
+        answer_rsvp(world.services, event_key(organizer, uid), ButtonAnswer.YES, "una@example.test")
+    world.pump()
+    mails = world.mails_to("una@example.test")
+    from_alice = next(
+        m for m in mails if event_key("alice@gmail.com", uids["alice@gmail.com"]) in calendar_of(m)
+    )
+    url = urlsplit(from_alice["List-Unsubscribe"].strip("<>"))
+    assert parse_qs(url.query)["o"] == ["alice@gmail.com"]
+    post = api_gateway_event("POST", f"{url.path}?{url.query}", {}, b"List-Unsubscribe=One-Click")
+    assert api(post, LambdaContext("api"))["statusCode"] == 200
+    sent_before = len(world.mails_to("una@example.test"))
+    for organizer, uid in uids.items():
+        moved = invitation(uid, organizer, domain=world.domain, sequence=1, summary="Moved")
+        world.deliver("snack", moved, sender=organizer)
+    world.pump()
+    updates = world.mails_to("una@example.test")[sent_before:]
+    assert [calendar_of(m).count("Moved") > 0 for m in updates] == [True]
+    assert event_key("bob@gmail.com", uids["bob@gmail.com"]) in calendar_of(updates[0])
+
+
 def test_an_update_whose_handling_died_before_the_fan_out_reaches_everyone(world: World, monkeypatch) -> None:
     """The revision is stored, then the worker dies: the same mail delivered again sends it."""
     uid = f"{uuid.uuid4()}@google.com"

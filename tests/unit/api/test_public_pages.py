@@ -245,6 +245,31 @@ def test_an_altered_unsubscribe_link_suppresses_nothing(gateway, services, links
     assert services.store.suppressed(["ann@example.org", "eve@example.org"], "example.com") == set()
 
 
+def test_a_public_providers_unsubscribe_stops_that_organizer_only(gateway, services, links):
+    url = links.unsubscribe("ann@example.org", "Alice@gmail.com")
+    assert "o=alice%40gmail.com" in url
+    assert "alice@gmail.com" in gateway.get(path_of(url)).text
+    assert gateway.post(path_of(url)).status == 200
+    assert services.store.suppressed(["ann@example.org"], "alice@gmail.com") == {"ann@example.org"}
+    assert services.store.suppressed(["ann@example.org"], "bob@gmail.com") == set()
+
+
+def test_a_public_providers_link_cannot_be_widened_to_the_provider_or_moved_to_another_organizer(
+    gateway, services, links
+):
+    url = links.unsubscribe("ann@example.org", "alice@gmail.com")
+    assert gateway.post(path_of(url.replace("&o=alice%40gmail.com", ""))).status == 404
+    assert gateway.post(path_of(url.replace("o=alice", "o=bob"))).status == 404
+    assert services.store.suppressed(["ann@example.org"], "gmail.com") == set()
+
+
+def test_a_company_domains_link_is_the_same_for_all_its_organizers(links):
+    assert links.unsubscribe("ann@example.org", "olga@corp.example") == links.unsubscribe(
+        "ann@example.org", "corp.example"
+    )
+    assert "o=" not in links.unsubscribe("ann@example.org", "olga@corp.example")
+
+
 def test_unknown_paths_are_a_page_for_people_and_json_for_programs(gateway):
     page = gateway.get("/nowhere")
     assert page.status == 404 and page.headers["content-type"].startswith("text/html")

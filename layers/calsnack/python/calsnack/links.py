@@ -12,7 +12,8 @@ import hmac
 import re
 from urllib.parse import quote, urlencode
 
-from calsnack.domain.model import is_event_key
+from calsnack.domain.model import domain_of, is_event_key
+from calsnack.domain.unsubscribe import unsubscribe_scope
 
 #: `vip-<event key in base32>-<signature>`: base32 keeps the local part at 60 characters, within
 #: the 64 that RFC 5321 allows (the key in hex would not fit), and survives case folding.
@@ -65,8 +66,18 @@ class Links:
         token = self.sign("dashboard", organizer, str(expires))
         return self._url("/dashboard", token, o=organizer, x=str(expires))
 
-    def unsubscribe(self, email: str, domain: str) -> str:
-        return self._url(f"/u/{quote(domain)}", self.sign("unsubscribe", email, domain), email=email)
+    def unsubscribe(self, email: str, sender: str) -> str:
+        """The one-click link that stops `sender`'s mail to `email` (`sender`: an organizer or a domain).
+
+        On a public mail provider the link also names (and signs) the organizer's address,
+        which is then what it stops; a company domain's link is the same for all its organizers.
+        """
+        scope = unsubscribe_scope(sender)
+        domain = domain_of(scope) if "@" in scope else scope
+        path = f"/u/{quote(domain)}"
+        if scope == domain:
+            return self._url(path, self.sign("unsubscribe", email, domain), email=email)
+        return self._url(path, self.sign("unsubscribe", email, domain, scope), email=email, o=scope)
 
     def vip_address(self, event_key: str) -> str:
         mac = hmac.new(self._key, f"vip\x1f{event_key}".encode(), hashlib.sha256).digest()

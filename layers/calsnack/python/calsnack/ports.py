@@ -187,15 +187,17 @@ class SuppressionStore(Protocol):
     def suppress(self, email: str, scope: str, reason: str, at: datetime) -> bool:
         """Suppress `email` for `scope`; True if it was not suppressed for that scope yet.
 
-        `scope` is "*" for every sender (a hard bounce, a complaint) or a sending domain
-        (a one-click unsubscribe, RFC 8058, stops that domain's mail only).
+        `scope` is "*" for every sender (a hard bounce, a complaint), or what a one-click
+        unsubscribe (RFC 8058) stops: a sending domain, or an organizer's address on a public
+        mail provider (`calsnack.domain.unsubscribe.unsubscribe_scope`).
         """
         ...
 
-    def suppressed(self, emails: Iterable[str], domain: str) -> set[str]:
-        """The normalised addresses among `emails` suppressed globally or for `domain`.
+    def suppressed(self, emails: Iterable[str], sender: str) -> set[str]:
+        """The normalised addresses among `emails` suppressed globally or for mail from `sender`.
 
-        Built for a send chunk of thousands of addresses: reads are batched.
+        `sender` is an organizer's address (its domain's and its own suppressions count) or a
+        bare sending domain. Built for a send chunk of thousands of addresses: reads are batched.
         """
         ...
 

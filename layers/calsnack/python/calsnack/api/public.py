@@ -240,10 +240,12 @@ def confirm_submit(
     return _thanks(event, result)
 
 
-def _unsubscribe_target(domain: str, t: str, email: str) -> tuple[str, str]:
+def _unsubscribe_target(domain: str, t: str, email: str, o: str) -> tuple[str, str]:
+    """The address and the scope a signed link stops: the domain, or the organizer `o` it names."""
     address = normalize_address(email)
-    scope = domain.strip().lower()
-    if not (t and address and scope) or not links().verify(t, "unsubscribe", email, domain):
+    scope = normalize_address(o) if o else domain.strip().lower()
+    signed = (email, domain, o) if o else (email, domain)
+    if not (t and address and scope) or not links().verify(t, "unsubscribe", *signed):
         raise InvalidLink("unknown link")
     return address, scope
 
@@ -258,25 +260,30 @@ def unsubscribe_form(
     domain: Annotated[str, Path(max_length=253)],
     t: Annotated[str, TOKEN] = "",
     email: Annotated[str, Query(max_length=254)] = "",
+    o: Annotated[str, Query(max_length=254)] = "",
 ) -> Response[str]:
-    address, scope = _unsubscribe_target(domain, t, email)
-    action = links().unsubscribe(email, domain)
+    address, scope = _unsubscribe_target(domain, t, email, o)
+    action = links().unsubscribe(email, o or domain)
     return page(pages.unsubscribe_page(site(), address, scope, action))
 
 
 @router.post(
     "/u/<domain>",
     tags=["public"],
-    summary="One-click unsubscribe (RFC 8058): stops this domain's invitations to the address",
-    description="Mail clients POST `List-Unsubscribe=One-Click`; the signed URL alone identifies the request.",
+    summary="One-click unsubscribe (RFC 8058): stops this domain's (or organizer's) invitations to the address",
+    description=(
+        "Mail clients POST `List-Unsubscribe=One-Click`; the signed URL alone identifies the request."
+        " A link with `o` (an organizer on a public mail provider) stops that organizer's mail only."
+    ),
     responses=PAGE_RESPONSES,
 )
 def unsubscribe(
     domain: Annotated[str, Path(max_length=253)],
     t: Annotated[str, TOKEN] = "",
     email: Annotated[str, Query(max_length=254)] = "",
+    o: Annotated[str, Query(max_length=254)] = "",
 ) -> Response[str]:
-    address, scope = _unsubscribe_target(domain, t, email)
+    address, scope = _unsubscribe_target(domain, t, email, o)
     services().store.suppress(address, scope=scope, reason="unsubscribe", at=services().clock())
     return page(
         pages.message_page(

@@ -199,7 +199,7 @@ def answer_from_form(
 def _send_confirmation(
     services: Services, event: Event, answer: ButtonAnswer, address: str, now: datetime
 ) -> None:
-    if services.store.suppressed([address], domain_of(event.organizer)):
+    if services.store.suppressed([address], event.organizer):
         return  # the address asked for no more mail; the page says the same as otherwise
     s = services.settings
     expires = int((now + CONFIRM_FOR).timestamp())

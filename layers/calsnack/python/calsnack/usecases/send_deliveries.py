@@ -114,7 +114,7 @@ class Sender:
                 event,
                 delivery.email,
                 delivery.method,
-                unsubscribe_url=self.links.unsubscribe(delivery.email, event.organizer_domain),
+                unsubscribe_url=self.links.unsubscribe(delivery.email, event.organizer),
                 landing_url=self.links.landing(event.key),
             )
         except ValueError as exc:
@@ -143,15 +143,15 @@ class Sender:
     def _suppressed(
         self, events: dict[str, Event], by_event: dict[str, list[Delivery]]
     ) -> set[tuple[str, str]]:
-        """(sending domain, address) pairs never to mail again: hard bounces, complaints and
-        one-click unsubscribes. One lookup per sending domain, not per event."""
-        by_domain: dict[str, set[str]] = defaultdict(set)
+        """(organizer, address) pairs never to mail again: hard bounces, complaints and
+        one-click unsubscribes. One lookup per organizer, not per event."""
+        by_organizer: dict[str, set[str]] = defaultdict(set)
         for key, event in events.items():
-            by_domain[event.organizer_domain].update(d.email for d in by_event[key])
+            by_organizer[event.organizer].update(d.email for d in by_event[key])
         return {
-            (domain, email)
-            for domain, emails in by_domain.items()
-            for email in self.services.store.suppressed(emails, domain)
+            (organizer, email)
+            for organizer, emails in by_organizer.items()
+            for email in self.services.store.suppressed(emails, organizer)
         }
 
     def send(self, work: SendDeliveries, remaining: Remaining = unlimited) -> tuple[int, int]:
@@ -184,7 +184,7 @@ class Sender:
                         attendee.invited_sequence if attendee else None,
                         attendee.cancel_sent if attendee else False,
                     )
-                    if event is not None and (event.organizer_domain, d.email) in blocked:
+                    if event is not None and (event.organizer, d.email) in blocked:
                         failed += 1
                     elif not due or event is None:
                         satisfied += 1

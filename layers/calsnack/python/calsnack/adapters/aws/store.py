@@ -44,6 +44,7 @@ from calsnack.domain.model import (
     normalize_address,
     organizer_digits,
 )
+from calsnack.domain.unsubscribe import sender_scopes
 from calsnack.ical.write import fields_calendar
 from calsnack.ports import Conflict
 
@@ -1063,9 +1064,9 @@ class DynamoStore:
             )
         )
 
-    def suppressed(self, emails: Iterable[str], domain: str) -> set[str]:
-        """Two keys an address, (email, "*") and (email, domain), in parallel BatchGetItems of 100."""
-        scopes = sorted({EVERY_SENDER, domain.lower()})  # a set: BatchGetItem refuses repeated keys
+    def suppressed(self, emails: Iterable[str], sender: str) -> set[str]:
+        """A key per address and scope ("*", the domain, the sender's address) in parallel BatchGetItems of 100."""
+        scopes = sorted({EVERY_SENDER, *sender_scopes(sender)})  # BatchGetItem refuses repeated keys
         wanted = sorted({normalize_address(e) for e in emails})
         keys = [_key(_suppression_pk(e), scope) for e in wanted for scope in scopes]
         chunks = [keys[i : i + 100] for i in range(0, len(keys), 100)]

@@ -27,6 +27,7 @@ from calsnack.domain.model import (
     Source,
     normalize_address,
 )
+from calsnack.domain.unsubscribe import sender_scopes
 from calsnack.ports import Conflict
 
 SCHEMA = """
@@ -530,16 +531,18 @@ class SqliteStore:
             )
             return cur.rowcount == 1
 
-    def suppressed(self, emails: Iterable[str], domain: str) -> set[str]:
+    def suppressed(self, emails: Iterable[str], sender: str) -> set[str]:
         wanted = sorted({normalize_address(e) for e in emails})
+        scopes = ("*", *sorted(sender_scopes(sender)))
         found: set[str] = set()
         conn = self.db.connection()
         for i in range(0, len(wanted), _IN_CHUNK):
             part = wanted[i : i + _IN_CHUNK]
             marks = ",".join("?" * len(part))
             rows = conn.execute(
-                f"SELECT email FROM suppressions WHERE email IN ({marks}) AND scope IN ('*', ?)",  # noqa: S608
-                (*part, domain.lower()),
+                f"SELECT DISTINCT email FROM suppressions WHERE email IN ({marks})"  # noqa: S608
+                f" AND scope IN ({','.join('?' * len(scopes))})",
+                (*part, *scopes),
             )
             found.update(r["email"] for r in rows)
         return found
