@@ -35,11 +35,13 @@ def work_forever(options: ServeOptions, parent_stop: ProcessEvent) -> None:
     from calsnack.serve.console import use_console_lines
     from calsnack.serve.runtime import quiet_powertools, settings_for
     from calsnack.serve.workers import EventSource, Worker
+
+    # Before the handlers are imported: their module-level Tracer() takes the provider then.
+    quiet_powertools()
+    use_console_lines(options.log_format)
     from lambdas.command_worker.handler import lambda_handler as commands
     from lambdas.sender.handler import lambda_handler as sender
 
-    quiet_powertools()
-    use_console_lines(options.log_format)
     services = bootstrap.embedded(options.data_dir, settings_for(options), smarthost=options.smarthost)
     bootstrap.install(services)
     assert isinstance(services.queue, SqliteQueue)

@@ -22,6 +22,7 @@ from calsnack.serve.http import Authorizer, make_server
 from calsnack.serve.processes import start_helpers
 from calsnack.serve.smtp import INBOUND_QUEUE, InboundController, InboundHandler
 from calsnack.serve.timebox import TimeBoxed
+from calsnack.serve.tracing import trace_nothing
 from calsnack.serve.workers import EventSource, Worker
 
 
@@ -65,6 +66,8 @@ def quiet_powertools() -> None:
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    if os.environ["POWERTOOLS_TRACE_DISABLED"].strip().lower() == "true":
+        trace_nothing()
 
 
 def install_services(options: ServeOptions) -> None:
