@@ -34,6 +34,7 @@ from icalendar.timezone import tzp
 from calsnack.domain.model import normalize_address
 from calsnack.ical.alarms import organizer_alarms
 from calsnack.ical.description import Description, clean_description, is_meeting_link
+from calsnack.ical.uris import is_web_url
 from calsnack.ical.zones import ZoneBudget, iana_zone
 
 PRODID = "-//calsnack//calsnack//EN"
@@ -77,6 +78,9 @@ _CONFERENCE_PROPERTIES = ("X-GOOGLE-CONFERENCE", "CONFERENCE", "X-MICROSOFT-SKYP
 # Free text where people paste a meeting link; only known meeting hosts count there.
 _LINK_PROPERTIES = ("URL", "LOCATION", "DESCRIPTION")
 _LINK = re.compile(r"https://[^\s<>\"'\\]+", re.IGNORECASE)
+
+# Links that icalendar reads as text, not as a URI value; kept only when they are http(s) links.
+_TEXT_LINK_PROPERTIES = frozenset({"X-GOOGLE-CONFERENCE"})
 
 # Rewritten by `_shareable` from their cleaned content, never copied.
 _DESCRIPTIONS = frozenset({"DESCRIPTION", "X-ALT-DESC"})
@@ -552,7 +556,7 @@ def _shareable(source: Component, clock: _Clock) -> Event:
         if _private(name) or (name == "DURATION" and "DTEND" in source) or name in _DESCRIPTIONS:
             continue
         for single in value if isinstance(value, list) else [value]:
-            if not _empty(single):
+            if not _empty(single) and not _foreign_link(name, single):
                 event.add(name, clock.retimed(single), encode=False)
     description = _description(source)
     text, html = description.forwarded()
@@ -567,6 +571,12 @@ def _shareable(source: Component, clock: _Clock) -> Event:
     for alarm in organizer_alarms(source, _text(source, "SUMMARY")):
         event.add_component(alarm)
     return event
+
+
+def _foreign_link(name: str, value: object) -> bool:
+    """A link that is not http(s) (`URL:javascript:…`): never forwarded to attendees."""
+    is_link = isinstance(value, vUri) or name.upper() in _TEXT_LINK_PROPERTIES
+    return is_link and not is_web_url(str(value))
 
 
 def _empty(value: object) -> bool:

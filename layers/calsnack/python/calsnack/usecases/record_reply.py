@@ -1,7 +1,8 @@
 """Attendees' calendar replies (iTIP REPLY, REFRESH, COUNTER) arriving at the service's ORGANIZER address.
 
 A reply counts only when its From address is the attendee it speaks for and that person
-is already known for the event (invited, or answered through a button): RFC 5546 §6.
+is already known for the event (invited, or answered through a button): RFC 5546 §6; and
+not after the event is cancelled, as the RSVP form refuses then too.
 """
 
 from __future__ import annotations
@@ -135,6 +136,10 @@ def record_reply(services: Services, mail: InboundMail) -> int:
             continue
         if method != "REPLY":
             logger.info("iTIP method not acted on", extra={"method": method, "event": key})
+            continue
+        if event.cancelled:
+            # As the RSVP form refuses: an answer to a cancelled event would count a guest for nothing.
+            logger.info("reply to a cancelled event not counted", extra={"event": key, "sender": mail.sender})
             continue
         if ev.occurrence and not is_instance_only(event.calendar):
             # An answer for one occurrence of a series (Thunderbird, Google: "decline this event
