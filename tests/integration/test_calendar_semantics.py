@@ -332,11 +332,6 @@ def test_at_equal_sequence_the_later_dtstamp_wins(world: World) -> None:
     assert "METHOD:CANCEL" not in "".join(
         p for m in world.mails_to("ann@example.test") for p in calendar_parts(m)
     )
-    world.deliver(
-        "snack", invitation(uid, domain=world.domain, method="CANCEL", dtstamp=now), sender=ORGANIZER
-    )
-    assert world.services.store.get_event(key).cancelled
-
     our_uid = world.services.store.get_event(key).uid
 
     def answer(partstat: str, stamp: datetime) -> EmailMessage:
@@ -348,6 +343,14 @@ def test_at_equal_sequence_the_later_dtstamp_wins(world: World) -> None:
     world.deliver("other", answer("DECLINED", replied), sender="ann@example.test")
     # Her earlier answer, delayed in transit: older than the one already counted.
     world.deliver("other", answer("TENTATIVE", replied - timedelta(seconds=2)), sender="ann@example.test")
+    counts = report_event(world.services.store, ORGANIZER, uid)["events"][0]["counts"]
+    assert (counts["declined"], counts["tentative"], counts["accepted"]) == (1, 0, 0)
+    world.deliver(
+        "snack", invitation(uid, domain=world.domain, method="CANCEL", dtstamp=now), sender=ORGANIZER
+    )
+    assert world.services.store.get_event(key).cancelled
+    # Once cancelled, a reply counts no more (issue 17.11), however new.
+    world.deliver("other", answer("ACCEPTED", replied + timedelta(seconds=5)), sender="ann@example.test")
     counts = report_event(world.services.store, ORGANIZER, uid)["events"][0]["counts"]
     assert (counts["declined"], counts["tentative"], counts["accepted"]) == (1, 0, 0)
 
