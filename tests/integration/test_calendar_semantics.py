@@ -443,3 +443,49 @@ def test_declining_one_occurrence_keeps_the_series_answer(world: World) -> None:
     )
     world.pump()
     assert len(world.mails_to("ann@example.test")) == 2, "the series update still reaches her"
+
+
+def delegation_reply(our_uid: str, domain: str, sender: str, lines: list[str]) -> EmailMessage:
+    """A REPLY as Outlook writes a delegation: quoted DELEGATED-TO/-FROM mailto: URIs."""
+    ics = "\r\n".join([
+        "BEGIN:VCALENDAR", "METHOD:REPLY", "PRODID:Microsoft Exchange Server 2010", "VERSION:2.0",
+        "BEGIN:VEVENT", *lines, f"UID:{our_uid}", "SEQUENCE:0", f"DTSTAMP:{datetime.now(UTC):%Y%m%dT%H%M%SZ}",
+        "DTSTART:20300101T100000Z", "DTEND:20300101T110000Z", "SUMMARY;LANGUAGE=en-US:Webinar",
+        f"ORGANIZER:mailto:rsvp@{domain}", "END:VEVENT", "END:VCALENDAR", "",
+    ])  # fmt: skip
+    return calendar_mail(sender, f"rsvp@{domain}", ics, "REPLY")
+
+
+@pytest.mark.parametrize("delegate_first", [False, True])
+def test_delegation_hands_the_invitation_on(world: World, delegate_first: bool) -> None:
+    """Point 6: ann delegates to bob: bob is invited and counted, ann gets no more updates; bob's
+    DELEGATED-FROM acceptance counts also when it arrives before ann's delegation."""
+    uid = f"{uuid.uuid4()}@google.com"
+    our_uid, _ = invited_attendee(world, uid)
+    ann = delegation_reply(our_uid, world.domain, "ann@example.test", [
+        'ATTENDEE;PARTSTAT=DELEGATED;DELEGATED-TO="mailto:bob@example.test":mailto:ann@example.test',
+        'ATTENDEE;PARTSTAT=NEEDS-ACTION;DELEGATED-FROM="mailto:ann@example.test":mailto:bob@example.test',
+    ])  # fmt: skip
+    bob = delegation_reply(our_uid, world.domain, "bob@example.test", [
+        'ATTENDEE;PARTSTAT=ACCEPTED;DELEGATED-FROM="mailto:ann@example.test":mailto:bob@example.test',
+    ])  # fmt: skip
+    for mail, sender in ([(bob, "bob@example.test"), (ann, "ann@example.test")] if delegate_first else
+                         [(ann, "ann@example.test"), (bob, "bob@example.test")]):  # fmt: skip
+        world.deliver("other", mail, sender=sender)
+    world.pump()
+    [handed_on] = world.mails_to("bob@example.test")
+    sent_calendars_are_clean([handed_on])
+    counts = report_event(world.services.store, ORGANIZER, uid)["events"][0]["counts"]
+    assert (counts["accepted"], counts["invited"]) == (1, 2)
+    known = world.services.store.get_attendees(
+        event_key(ORGANIZER, uid), ["ann@example.test", "bob@example.test"]
+    )
+    assert known["ann@example.test"].partstat.value == "DELEGATED"
+    assert known["bob@example.test"].partstat.value == "ACCEPTED"
+
+    world.deliver(
+        "snack", invitation(uid, domain=world.domain, sequence=1, summary="Moved"), sender=ORGANIZER
+    )
+    world.pump()
+    assert len(world.mails_to("ann@example.test")) == 1, "the delegator gets no more updates"
+    assert len(world.mails_to("bob@example.test")) == 2

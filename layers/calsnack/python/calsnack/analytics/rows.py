@@ -197,8 +197,8 @@ def cancel_row(event: Event, attendee: Attendee, *, sent_at: datetime) -> Invita
 
 def answer_row(event: Event, attendee: Attendee) -> AnswerRow | None:
     """The person's latest answer, or None if they have not answered."""
-    if attendee.answered_at is None or attendee.partstat is PartStat.NEEDS_ACTION:
-        return None
+    if attendee.answered_at is None or attendee.partstat in (PartStat.NEEDS_ACTION, PartStat.DELEGATED):
+        return None  # a delegation is no answer; the delegate's own answer is
     return AnswerRow(
         organizer=event.organizer,
         event_id=event.event_id,

@@ -174,7 +174,7 @@ class Timeline(BaseModel):
 
 class AttendeeOut(BaseModel):
     email: str
-    status: Literal["NEEDS-ACTION", "ACCEPTED", "TENTATIVE", "DECLINED"]
+    status: Literal["NEEDS-ACTION", "ACCEPTED", "TENTATIVE", "DECLINED", "DELEGATED"]
     answered_at: datetime | None
     channel: str | None
     invited: bool

@@ -16,6 +16,8 @@ class PartStat(StrEnum):
     ACCEPTED = "ACCEPTED"
     TENTATIVE = "TENTATIVE"
     DECLINED = "DECLINED"
+    #: Handed on to someone else (RFC 5545 DELEGATED-TO): no answer of one's own, no more updates.
+    DELEGATED = "DELEGATED"
 
 
 #: Answers whose holders get every later revision and the cancellation.

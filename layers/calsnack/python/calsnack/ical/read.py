@@ -121,6 +121,8 @@ class ClientEvent:
     #: Set when the mail speaks for occurrences only (every VEVENT has a RECURRENCE-ID): the
     #: first one's RECURRENCE-ID as written, e.g. "20300110T090000Z".
     occurrence: str = ""
+    #: (attendee, delegated to, delegated from) for attendees whose ATTENDEE says either.
+    delegations: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -418,7 +420,28 @@ def _client_event(method: str, uid: str, components: list[Component], clock: _Cl
         comment=_comment(master),
         calendar=_calendar_text(components, clock),
         occurrence=_occurrence(master) if all("RECURRENCE-ID" in c for c in components) else "",
+        delegations=_delegations(master),
     )
+
+
+def _delegations(master: Component) -> tuple[tuple[str, str, str], ...]:
+    value = master.get("ATTENDEE")
+    found = []
+    for attendee in value if isinstance(value, list) else [value]:
+        if isinstance(attendee, vCalAddress) and (address := _address(attendee)):
+            to, by = (
+                _param_address(attendee.params.get(name)) for name in ("DELEGATED-TO", "DELEGATED-FROM")
+            )
+            if to or by:
+                found.append((address, to, by))
+    return tuple(found)
+
+
+def _param_address(value: object) -> str:
+    """The first address of a DELEGATED-TO/-FROM parameter (a list of quoted mailto: URIs)."""
+    first = value[0] if isinstance(value, list) and value else value
+    address = normalize_address(str(first or "").strip('"'))
+    return address if "@" in address else ""
 
 
 def _occurrence(component: Component) -> str:

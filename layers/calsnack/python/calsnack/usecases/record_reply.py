@@ -124,7 +124,9 @@ def record_reply(services: Services, mail: InboundMail) -> int:
         if event is None or key is None:
             logger.info("reply for an unknown event", extra={"uid": ev.uid})
             continue
-        known = services.store.get_attendees(key, [mail.sender]).get(mail.sender)
+        known = services.store.get_attendees(key, [mail.sender]).get(mail.sender) or _delegate(
+            services, key, ev, mail
+        )
         if known is None:
             logger.warning("reply from someone never invited", extra={"event": key, "sender": mail.sender})
             continue
@@ -156,4 +158,26 @@ def record_reply(services: Services, mail: InboundMail) -> int:
         )
         if services.store.record_answer(key, answer):
             recorded += 1
+            if partstat is PartStat.DELEGATED:
+                _invite_delegates(services, event, ev, mail)
     return recorded
+
+
+def _delegate(services: Services, key: str, ev: ClientEvent, mail: InboundMail) -> Attendee | None:
+    """The sender as a delegate (RFC 5546 §3.2.2.3): their ATTENDEE names, in DELEGATED-FROM,
+    someone the service invited or who answered; their reply may arrive before the delegator's."""
+    delegator = next((by for who, _, by in ev.delegations if who == mail.sender and by), "")
+    if not delegator or services.store.get_attendees(key, [delegator]).get(delegator) is None:
+        return None
+    return Attendee(email=mail.sender)
+
+
+def _invite_delegates(services: Services, event: Event, ev: ClientEvent, mail: InboundMail) -> None:
+    """DELEGATED-TO hands the invitation on: the delegate gets their own, the delegator (now
+    DELEGATED, not going) no more updates."""
+    delegates = [to for who, to, _ in ev.delegations if who == mail.sender and to and to != mail.sender]
+    enqueue_deliveries(
+        services,
+        [Delivery(event.key, to, event.sequence, Method.REQUEST) for to in delegates],
+        chunk=f"delegate:{mail.message_id}",
+    )

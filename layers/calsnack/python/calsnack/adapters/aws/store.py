@@ -767,7 +767,7 @@ class DynamoStore:
                 counted["invited"] += 1
                 if partstat is PartStat.NEEDS_ACTION:
                     counted["needs_action"] += 1
-            if partstat is not PartStat.NEEDS_ACTION:
+            if partstat is not PartStat.NEEDS_ACTION and partstat.value.lower() in counted:
                 counted[partstat.value.lower()] += 1
             if "channel" in item:
                 channel = _str(item, "channel")
