@@ -1,6 +1,7 @@
 """The HTTP API: a REST API proxying every path to the API function.
 
-Public: `/` and `/{proxy+}` (landing pages `/e/...`, `/healthz`, `/openapi.json`, `/dashboard...`).
+Public: `/` and `/{proxy+}` (the home page `/`, the Swagger UI `/docs`, landing pages `/e/...`,
+`/healthz`, `/openapi.json`, `/dashboard...`).
 Management, behind the Lambda REQUEST authorizer: `/batches`, `/reports`, `/apikeys` and
 everything below them (`/batches/{id}`, `/reports/...`).
 """

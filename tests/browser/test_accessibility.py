@@ -114,3 +114,9 @@ def test_the_snack_mail_is_accessible(stack: Stack, snack: Snack, page: Any, sho
     """The mail's HTML as it sits in the outbox, loaded into a page as a mail client would show it."""
     page.set_content(snack.html)
     audit(page, shots, "a11y-snack-mail")
+
+
+def test_the_home_page_is_accessible(stack: Stack, page: Any, shots: Path) -> None:
+    page.goto(stack.base + "/")
+    assert page.get_by_role("link", name=f"snack@{stack.domain}").is_visible()
+    audit(page, shots, "a11y-home")

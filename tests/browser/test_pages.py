@@ -125,3 +125,17 @@ def test_a_vip_list_uploaded_on_the_dashboard_is_invited(
     page.screenshot(path=str(shots / "vip.png"), full_page=True)
     for address in ("vera@example.test", "victor@example.test", "val@example.test"):
         stack.wait_for(address)
+
+
+def test_the_api_docs_open_from_the_home_page_with_nothing_from_another_host(
+    stack: Stack, page, shots: Path
+) -> None:
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(stack.base + "/")
+    page.get_by_role("link", name="Read the API documentation").click()
+    page.locator(".swagger-ui .info .title").get_by_text("calsnack").wait_for()
+    assert page.locator(".opblock-summary-path", has_text="/batches").first.is_visible()
+    page.screenshot(path=str(shots / "docs.png"))
+    elsewhere = [url for url in requested if not url.startswith(stack.base) and not url.startswith("data:")]
+    assert elsewhere == []

@@ -1,4 +1,5 @@
-"""The API Gateway application: the routers of each area, error pages, and the OpenAPI document.
+"""The API Gateway application: the routers of each area, error pages, the OpenAPI document and
+its Swagger UI (/docs, see `api.swagger`).
 
 Public pages (`public`, `dashboard`) answer errors with HTML a person can read; the JSON
 routes (the dashboard's API and the management routes) answer with JSON.
@@ -13,7 +14,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer
 
-from calsnack.api import dashboard, management, pages, public
+from calsnack.api import dashboard, management, pages, public, swagger
 from calsnack.api.access import DashboardRefused, InvalidLink
 from calsnack.api.responses import html
 from calsnack.bootstrap import services
@@ -34,6 +35,14 @@ app.configure_openapi(
     version=VERSION,
     summary="Calendar invitations at industrial scale: public pages, the organizer's dashboard, batches and reports.",
     security_schemes=SECURITY_SCHEMES,  # type: ignore[arg-type]
+)
+app.enable_swagger(
+    path=swagger.PATH,
+    title=TITLE,
+    version=VERSION,
+    security_schemes=SECURITY_SCHEMES,  # type: ignore[arg-type]
+    swagger_base_url=swagger.ASSETS_BASE,
+    middlewares=[swagger.with_security_headers],
 )
 
 

@@ -210,6 +210,32 @@ def message_page(site: Site, title: str, message: str, *, ok: bool) -> str:
     )
 
 
+def home_page(site: Site, *, snack_address: str, batch_address: str, docs_url: str) -> str:
+    """The deployment's front door: what it does and the three ways in (calendar, CSV mail, API)."""
+    name = escape(site.product_name)
+    snack, batch = escape(snack_address), escape(batch_address)
+    body = f"""<article class="card home"><h1>{name}: calendar invitations that count the answers</h1>
+<p>This service sends real calendar invitations, one personal invitation per guest, and counts
+who says Yes, Maybe or No. Guests answer from their own calendar or from a web page.</p>
+<h2>From your calendar</h2>
+<ol>
+<li>Create the event in your calendar (Google, Outlook, Apple or any other).</li>
+<li>Add <a href="mailto:{snack}">{snack}</a> as a guest and send the invitation.</li>
+<li>A reply comes back with RSVP buttons to share, a public landing page, a VIP address that
+invites a list of people, and your dashboard of answers.</li>
+</ol>
+<p>Change or cancel the event in your calendar as usual: everyone who said Yes or Maybe gets the
+update or the cancellation.</p>
+<h2>Many events at once</h2>
+<p>Mail a CSV file of events and guests to <a href="mailto:{batch}">{batch}</a> from your
+organization's address; the reply gives the counts and each event's links.</p>
+<h2>From your own systems</h2>
+<p>The HTTP API takes the same CSV files and reports the answers, with an API key of your sending
+domain. <a href="{escape(docs_url)}">Read the API documentation</a>.</p>
+</article>"""
+    return layout(site, f"{site.product_name}: calendar invitations", body, page_class="home")
+
+
 def unsubscribe_page(site: Site, email: str, domain: str, action: str) -> str:
     body = f"""<article class="card"><h1>Unsubscribe</h1>
 <p>Stop calendar invitations from <strong>{escape(domain)}</strong> to <strong>{escape(email)}</strong>?</p>

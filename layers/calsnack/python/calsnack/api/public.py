@@ -52,6 +52,25 @@ def page(body: str, status: int = 200) -> Response[str]:
     return html(body, services().settings.base_url, status)
 
 
+@router.get("/", tags=["public"], summary="The deployment's home page", responses={200: HTML_PAGE})
+def home() -> Response[str]:
+    s = services().settings
+    return page(
+        pages.home_page(
+            site(),
+            snack_address=s.snack_address,
+            batch_address=s.batch_address,
+            docs_url=f"{s.base_url.rstrip('/')}/docs",
+        )
+    )
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> Response[str]:
+    """Browsers ask for it on pages that name no icon (the Swagger UI's): no icon, and no 404 each time."""
+    return Response(status_code=204, body="", headers={"Cache-Control": "public, max-age=86400"})
+
+
 @router.get("/healthz", tags=["public"], summary="Liveness check")
 def healthz() -> dict[str, str]:
     return {"status": "ok"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from aws_lambda_powertools.event_handler import Response
@@ -15,16 +16,18 @@ def origin_of(base_url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
-def security_headers(base_url: str) -> dict[str, str]:
+def security_headers(base_url: str, script_hashes: Sequence[str] = ()) -> dict[str, str]:
     """No inline script or style at all, so nothing an organizer typed can ever run.
 
     The links' own origin (`--base-url`) is allowed next to 'self' because a page can be
     reached under another name (API Gateway's own host behind a custom domain) while
-    its forms, scripts and styles point under the base URL.
+    its forms, scripts and styles point under the base URL. `script_hashes` admits the
+    inline scripts of a page we did not write (the Swagger UI's, see `api.swagger`).
     """
     own = f"'self' {origin_of(base_url)}".strip()
+    scripts = " ".join((own, *script_hashes))
     policy = (
-        f"default-src 'none'; script-src {own}; style-src {own}; img-src {own} data:; "
+        f"default-src 'none'; script-src {scripts}; style-src {own}; img-src {own} data:; "
         f"connect-src {own}; form-action {own}; base-uri 'none'; frame-ancestors 'none'"
     )
     return {
