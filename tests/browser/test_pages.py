@@ -28,7 +28,14 @@ def test_landing_page_shows_the_event_time_here_and_there(stack: Stack, page, sh
     # 16:00 UTC is 01:00 the next day in Tokyo.
     text = local.inner_text()
     assert "Asia/Tokyo" in text and "2 June 2031" in text and "01:00" in text, text
-    for name in ("Calendar file (.ics)", "Google Calendar", "Outlook.com", "Office 365"):
+    for name in (
+        "Calendar file (.ics)",
+        "Apple Calendar",
+        "Google Calendar",
+        "Outlook.com",
+        "Office 365",
+        "Yahoo Calendar",
+    ):
         assert page.get_by_role("link", name=name).is_visible()
     assert page.locator("input[name=email]").is_visible()
     page.screenshot(path=str(shots / "landing.png"), full_page=True)

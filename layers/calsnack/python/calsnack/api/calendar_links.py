@@ -1,13 +1,15 @@
-"""Add-to-calendar links for people whose calendar is on the web (Google, Outlook.com, Office 365).
+"""Add-to-calendar links for people whose calendar is on the web (Google, Outlook.com, Office 365,
+Yahoo) and for Apple Calendar (a webcal:// subscription to the event's .ics).
 
-These services take an event in the URL of their "new event" form; the .ics download
+The web services take an event in the URL of their "new event" form; the .ics download
 covers every other client (and the full recurrence rules, which these links cannot carry).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from calsnack.domain.model import Event
@@ -77,3 +79,51 @@ def outlook_com_url(event: Event, landing_url: str) -> str:
 
 def office365_url(event: Event, landing_url: str) -> str:
     return outlook_url(event, landing_url, host="outlook.office.com")
+
+
+def yahoo_calendar_url(event: Event, landing_url: str) -> str:
+    """Yahoo's "add event" form: UTC times (converted to the viewer's zone), or days with dur=allday."""
+    params = {"v": "60", "title": event.summary}
+    if event.all_day:
+        first, after = _all_day_range(event)
+        last = after - timedelta(days=1)
+        params.update(st=f"{first:%Y%m%d}", et=f"{last:%Y%m%d}", dur="allday")
+    else:
+        params.update(
+            st=f"{event.start.astimezone(UTC):%Y%m%dT%H%M%SZ}",
+            et=f"{event.end.astimezone(UTC):%Y%m%dT%H%M%SZ}",
+        )
+    params.update(desc=_details(event, landing_url), in_loc=event.location or event.meeting_url)
+    return "https://calendar.yahoo.com/?" + urlencode(params)
+
+
+def webcal_url(ics_url: str) -> str:
+    """The .ics link as webcal://: Apple Calendar (macOS, iOS) subscribes to it, so a later change
+    or cancellation of the event reaches that calendar too; the query (the signature) is kept."""
+    parts = urlsplit(ics_url)
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"not a web URL: {ics_url!r}")
+    return urlunsplit(("webcal", *parts[1:]))
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarLinks:
+    """Every add-to-calendar option a page offers, in the order it shows them."""
+
+    ics: str
+    apple: str
+    google: str
+    outlook: str
+    office365: str
+    yahoo: str
+
+
+def calendar_links(event: Event, landing_url: str, ics_url: str) -> CalendarLinks:
+    return CalendarLinks(
+        ics=ics_url,
+        apple=webcal_url(ics_url),
+        google=google_calendar_url(event, landing_url),
+        outlook=outlook_com_url(event, landing_url),
+        office365=office365_url(event, landing_url),
+        yahoo=yahoo_calendar_url(event, landing_url),
+    )

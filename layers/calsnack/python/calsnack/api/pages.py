@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from calsnack.api.access import DashboardGrant
 from calsnack.api.assets import asset_url
+from calsnack.api.calendar_links import CalendarLinks
 from calsnack.domain.model import Event
 from calsnack.ical.description import published_html
 from calsnack.mail.snack import when_text
@@ -38,11 +39,8 @@ class Site:
 @dataclass(frozen=True, slots=True)
 class LandingLinks:
     landing: str
-    ics: str
     rsvp: dict[str, str]
-    google: str
-    outlook: str
-    office365: str
+    calendar: CalendarLinks
 
 
 def layout(site: Site, title: str, body: str, *, scripts: Sequence[str] = (), page_class: str = "") -> str:
@@ -141,6 +139,25 @@ def rsvp_fields(email: str, token: str) -> str:
     )
 
 
+def add_to_calendar(links: CalendarLinks) -> str:
+    """The .ics download, Apple's webcal subscription, and the web calendars' "new event" forms."""
+    web = (
+        ("Google Calendar", links.google),
+        ("Outlook.com", links.outlook),
+        ("Office 365", links.office365),
+        ("Yahoo Calendar", links.yahoo),
+    )
+    items = [
+        f'<li><a class="chip" href="{escape(links.ics)}" download>Calendar file (.ics)</a></li>',
+        f'<li><a class="chip" href="{escape(links.apple)}">Apple Calendar</a></li>',
+        *(
+            f'<li><a class="chip" href="{escape(url)}" rel="noopener noreferrer">{name}</a></li>'
+            for name, url in web
+        ),
+    ]
+    return f'<section class="add"><h2>Add to your calendar</h2><ul class="add-links">{"".join(items)}</ul></section>'
+
+
 def landing_page(site: Site, event: Event, links: LandingLinks, token: str, email: str = "") -> str:
     sections = [f'<article class="card">{event_details(event)}']
     if not event.cancelled:
@@ -156,14 +173,7 @@ def landing_page(site: Site, event: Event, links: LandingLinks, token: str, emai
             " No records that you decline.</p>"
             f'<p class="buttons">{buttons}</p></form>'
         )
-        sections.append(
-            '<section class="add"><h2>Add to your calendar</h2><ul class="add-links">'
-            f'<li><a class="chip" href="{escape(links.ics)}" download>Calendar file (.ics)</a></li>'
-            f'<li><a class="chip" href="{escape(links.google)}" rel="noopener noreferrer">Google Calendar</a></li>'
-            f'<li><a class="chip" href="{escape(links.outlook)}" rel="noopener noreferrer">Outlook.com</a></li>'
-            f'<li><a class="chip" href="{escape(links.office365)}" rel="noopener noreferrer">Office 365</a></li>'
-            "</ul></section>"
-        )
+        sections.append(add_to_calendar(links.calendar))
     sections.append("</article>")
     return layout(site, event.summary, "\n".join(sections), scripts=("landing.js",), page_class="landing")
 

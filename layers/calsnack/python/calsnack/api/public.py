@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from calsnack.api import form_guard, pages
 from calsnack.api.access import InvalidLink, links, signed_event
 from calsnack.api.assets import assets
-from calsnack.api.calendar_links import google_calendar_url, office365_url, outlook_com_url
+from calsnack.api.calendar_links import calendar_links
 from calsnack.api.responses import HTML_PAGE, documented, html
 from calsnack.bootstrap import services
 from calsnack.domain.model import EVENT_KEY_PATTERN, Event, normalize_address
@@ -87,11 +87,8 @@ def landing(
     landing_url = l.landing(event_key)
     view = pages.LandingLinks(
         landing=landing_url,
-        ics=l.ics(event_key),
         rsvp={a.value: l.rsvp(event_key, a.value) for a in ButtonAnswer},
-        google=google_calendar_url(event, landing_url),
-        outlook=outlook_com_url(event, landing_url),
-        office365=office365_url(event, landing_url),
+        calendar=calendar_links(event, landing_url, l.ics(event_key)),
     )
     token = form_guard.form_token(l, event_key, services().clock())
     return page(pages.landing_page(site(), event, view, token, email))
