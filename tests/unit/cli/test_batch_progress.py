@@ -17,9 +17,8 @@ from calsnack.cli.main import main
 from calsnack.cli.progress import PlainDisplay, RichDisplay
 from calsnack.config import Settings
 from calsnack.domain.model import BatchStatus, RowError
-from calsnack.ports import QueueName
 from calsnack.serve.runtime import link_key, quiet_powertools
-from calsnack.serve.workers import EventSource, Worker
+from calsnack.serve.workers import Worker, batch_sources
 from rich.console import Console
 
 HEADER = "command,event_id,organizer,date,start_time,end_time,timezone,subject,attendees"
@@ -135,23 +134,13 @@ def serving(tmp_path: Path) -> Iterator[Path]:
     """A data directory with the command worker and the sender at work on it, as under `serve`."""
     # Before the handlers' import: their Metrics read the namespace then, for the whole session.
     quiet_powertools()
-    from lambdas.command_worker.handler import lambda_handler as commands
-    from lambdas.sender.handler import lambda_handler as sender
-
     data = tmp_path / "data"
     settings = Settings("snack.localhost", "http://127.0.0.1:8080", "calsnack.local", link_key(data))
     services = bootstrap.embedded(data, settings)
     bootstrap.install(services)
     assert isinstance(services.queue, SqliteQueue)
     stop = threading.Event()
-    workers = [
-        Worker(
-            services.queue,
-            EventSource("command-worker", QueueName.COMMANDS, commands, 10, 300, fifo=True),
-            stop,
-        ),
-        Worker(services.queue, EventSource("sender", QueueName.SENDS, sender, 10, 300), stop),
-    ]
+    workers = [Worker(services.queue, s, stop) for s in batch_sources()]
     for w in workers:
         w.idle_poll = 0.05
         w.start()

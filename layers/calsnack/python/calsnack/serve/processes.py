@@ -31,29 +31,18 @@ def work_forever(options: ServeOptions, parent_stop: ProcessEvent) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from calsnack import bootstrap
     from calsnack.adapters.embedded.queue import SqliteQueue
-    from calsnack.ports import QueueName
     from calsnack.serve.console import use_console_lines
     from calsnack.serve.runtime import quiet_powertools, settings_for
-    from calsnack.serve.workers import EventSource, Worker
+    from calsnack.serve.workers import Worker, batch_sources
 
     # Before the handlers are imported: their module-level Tracer() takes the provider then.
     quiet_powertools()
     use_console_lines(options.log_format)
-    from lambdas.command_worker.handler import lambda_handler as commands
-    from lambdas.sender.handler import lambda_handler as sender
-
     services = bootstrap.embedded(options.data_dir, settings_for(options), smarthost=options.smarthost)
     bootstrap.install(services)
     assert isinstance(services.queue, SqliteQueue)
     stop = threading.Event()
-    workers = [
-        Worker(
-            services.queue,
-            EventSource("command-worker", QueueName.COMMANDS, commands, 10, 300, fifo=True),
-            stop,
-        ),
-        Worker(services.queue, EventSource("sender", QueueName.SENDS, sender, 10, 300), stop),
-    ]
+    workers = [Worker(services.queue, s, stop) for s in batch_sources()]
     for w in workers:
         w.start()
     _watch_parent(stop, parent_stop)

@@ -16,14 +16,13 @@ from calsnack import bootstrap
 from calsnack.adapters.embedded.blobs import FileBlobStore
 from calsnack.adapters.embedded.queue import SqliteQueue
 from calsnack.config import Settings
-from calsnack.ports import QueueName
 from calsnack.serve import console
 from calsnack.serve.http import Authorizer, make_server
 from calsnack.serve.processes import start_helpers
 from calsnack.serve.smtp import INBOUND_QUEUE, InboundController, InboundHandler
 from calsnack.serve.timebox import TimeBoxed
 from calsnack.serve.tracing import trace_nothing
-from calsnack.serve.workers import EventSource, Worker
+from calsnack.serve.workers import EventSource, Worker, batch_sources
 
 
 @dataclass(frozen=True)
@@ -102,8 +101,6 @@ class Runtime:
         from calsnack.api.management import MANAGEMENT_PREFIXES
         from lambdas.api.handler import lambda_handler as api
         from lambdas.authorizer.handler import lambda_handler as authorize
-        from lambdas.command_worker.handler import lambda_handler as commands
-        from lambdas.sender.handler import lambda_handler as sender
 
         self.inbound = [
             TimeBoxed(
@@ -122,8 +119,7 @@ class Runtime:
                 )
                 for box in self.inbound
             ),
-            EventSource("command-worker", QueueName.COMMANDS, commands, 10, 300, fifo=True),
-            EventSource("sender", QueueName.SENDS, sender, 10, 300),
+            *batch_sources(),
         ]
         self.workers = [Worker(self.queue, s, self.stop) for s in sources]
         handler = InboundHandler(

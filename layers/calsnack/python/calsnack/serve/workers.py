@@ -30,6 +30,22 @@ class EventSource:
     retry_delay: float = 2.0
 
 
+def batch_sources() -> list[EventSource]:
+    """The command worker's and the sender's event sources, as the stack maps their queues.
+
+    The handlers are imported here, not at module import: their Powertools objects read the
+    environment when built, and the caller sets it first (`quiet_powertools`).
+    """
+    from calsnack.ports import QueueName
+    from lambdas.command_worker.handler import lambda_handler as commands
+    from lambdas.sender.handler import lambda_handler as sender
+
+    return [
+        EventSource("command-worker", QueueName.COMMANDS, commands, 10, 300, fifo=True),
+        EventSource("sender", QueueName.SENDS, sender, 10, 300),
+    ]
+
+
 class Worker(threading.Thread):
     def __init__(self, queue: SqliteQueue, source: EventSource, stop: threading.Event) -> None:
         super().__init__(name=f"worker-{source.name}", daemon=True)
