@@ -150,7 +150,9 @@ def test_pages_show_the_sanitized_html_or_the_text() -> None:
         calendar=client.calendar, description=client.description,
     )  # fmt: skip
     block = description_block(event)
-    assert block.startswith('<div class="description rich">') and "<b>Bold</b>" in block
+    assert block.startswith('<div class="description">') and "<b>Bold</b>" in block
     assert "tok=" not in block
-    plain = description_block(event.revised(calendar="", description="a <b>\nb"))
-    assert plain == '<div class="description">a &lt;b&gt;\nb</div>'
+    plain = description_block(event.revised(calendar="", description="1 < 2\nb"))
+    assert plain == '<div class="description">1 &lt; 2<br>\nb</div>'
+    tagged = description_block(event.revised(calendar="", description="a <b>bold</b>\nb"))
+    assert tagged == '<div class="description">a <b>bold</b><br>b</div>'

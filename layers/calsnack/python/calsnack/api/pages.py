@@ -6,21 +6,18 @@ Pages hold no inline script or style (the CSP forbids both); behaviour comes fro
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from calsnack.api.access import DashboardGrant
 from calsnack.api.assets import asset_url
 from calsnack.api.calendar_links import CalendarLinks
 from calsnack.domain.model import Event
-from calsnack.ical.description import published_html
+from calsnack.ical.description import clean_description, html_text, published_html, text_html
+from calsnack.ical.uris import is_web_url
 from calsnack.mail.snack import when_text
-
-_URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
 
 ANSWER_LABELS = {"yes": "Yes", "maybe": "Maybe", "no": "No"}
 
@@ -57,30 +54,33 @@ def layout(site: Site, title: str, body: str, *, scripts: Sequence[str] = (), pa
 """
 
 
-def is_web_url(url: str) -> bool:
-    """Only http(s) becomes a link: a `javascript:` or `data:` "meeting link" stays inert text."""
-    parts = urlsplit(url.strip())
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
-def linked_text(text: str) -> str:
-    """Escaped text whose http(s) URLs are links (descriptions are full of meeting links)."""
-    out: list[str] = []
-    last = 0
-    for match in _URL.finditer(text):
-        url = match.group(0)
-        out.append(escape(text[last : match.start()]))
-        out.append(f'<a href="{escape(url)}" rel="noopener noreferrer nofollow">{escape(url)}</a>')
-        last = match.end()
-    out.append(escape(text[last:]))
-    return "".join(out)
-
-
 def description_block(event: Event) -> str:
-    """The organizer's HTML (sanitized) where their client wrote some, else the text as it is."""
-    if "X-ALT-DESC" in event.calendar.upper():
-        return f'<div class="description rich">{published_html(event.calendar, event.description)}</div>'
-    return f'<div class="description">{linked_text(event.description)}</div>'
+    """The description as clean HTML (see `ical.description`): the stored X-ALT-DESC sanitized,
+    else the text cleaned of Google's block and private links, as sanitized HTML where it is
+    HTML (a CSV cell may hold some), else as text with its line breaks and links.
+
+    A cancelled event's description keeps its words but no links: its meeting is off.
+    """
+    rich = published_html(event.calendar, "") if "X-ALT-DESC" in event.calendar.upper() else ""
+    if not rich:
+        cleaned = clean_description(event.description)
+        rich = cleaned.html or text_html(cleaned.text)
+    if event.cancelled:
+        rich = escape(html_text(rich)).replace("\n", "<br>\n")
+    return f'<div class="description">{rich}</div>' if rich else ""
+
+
+def meeting_line(event: Event) -> str:
+    """The meeting link; on a cancelled event no link at all, and the reason in words."""
+    if event.cancelled:
+        value = "No meeting link: this event has been cancelled."
+        return f'<p class="where cancelled-link"><span class="label">Online</span> <span class="value">{value}</span></p>'
+    link = (
+        f'<a href="{escape(event.meeting_url)}" rel="noopener noreferrer">Join the meeting</a>'
+        if is_web_url(event.meeting_url)
+        else escape(event.meeting_url)
+    )
+    return f'<p class="where"><span class="label">Online</span> <span class="value">{link}</span></p>'
 
 
 def _updated_text(event: Event) -> str:
@@ -116,16 +116,10 @@ def event_details(event: Event) -> str:
             f'<p class="where"><span class="label">Where</span> <span class="value">{escape(event.location)}</span></p>'
         )
     if event.meeting_url:
-        link = (
-            f'<a href="{escape(event.meeting_url)}" rel="noopener noreferrer">Join the meeting</a>'
-            if is_web_url(event.meeting_url)
-            else escape(event.meeting_url)
-        )
-        parts.append(
-            f'<p class="where"><span class="label">Online</span> <span class="value">{link}</span></p>'
-        )
-    if event.description:
-        parts.append(description_block(event))
+        parts.append(meeting_line(event))
+    description = description_block(event)
+    if description:
+        parts.append(description)
     return "\n".join(parts)
 
 
