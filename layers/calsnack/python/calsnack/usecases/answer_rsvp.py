@@ -86,8 +86,9 @@ class RsvpLimits:
 
     #: From one client: an IPv4 address, or an IPv6 /64 (one network's hosts share it).
     per_client: Limit = Limit(30, 600)
-    #: To one event's forms from everyone: a relay spread over many clients stays bounded.
-    per_event: Limit = Limit(300, 600)
+    #: To one event's forms from everyone: a relay spread over many clients stays bounded, while
+    #: a landing page shared in a newsletter still takes its first rush (5 answers a second).
+    per_event: Limit = Limit(3000, 600)
     #: Naming one address: nobody gets more than a few mails an hour through the form.
     per_address: Limit = Limit(5, 3600)
 
