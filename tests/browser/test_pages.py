@@ -47,7 +47,14 @@ def test_an_rsvp_in_the_browser_brings_a_personal_invitation(stack: Stack, page,
     page.fill("input[name=email]", "bea@example.test")
     page.get_by_role("button", name="Yes").click()
     page.get_by_text("A calendar invitation is on its way to bea@example.test").wait_for()
+    # Not a dead end: the time where the viewer is, calendar buttons, and a way to change the answer.
+    local = page.locator("#local-time")
+    local.wait_for(state="visible")
+    assert "Asia/Tokyo" in local.inner_text() and "01:00" in local.inner_text()
+    assert page.get_by_role("link", name="Apple Calendar").is_visible()
     page.screenshot(path=str(shots / "rsvp-done.png"))
+    page.get_by_role("link", name="Change to No").click()
+    assert page.locator("input[name=email]").input_value() == "bea@example.test"
     (mail,) = stack.wait_for("bea@example.test")
     assert mail.get_all("Delivered-To") == ["bea@example.test"]
     assert any(p.get_content_type() == "text/calendar" for p in mail.walk())

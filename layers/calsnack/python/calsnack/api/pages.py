@@ -123,13 +123,17 @@ def event_details(event: Event) -> str:
     return "\n".join(parts)
 
 
-def rsvp_fields(email: str, token: str) -> str:
-    """The address field, and the form token the post must carry back (see `api.form_guard`)."""
+def rsvp_fields(email: str, token: str, *, invalid: bool = False) -> str:
+    """The address field, and the form token the post must carry back (see `api.form_guard`).
+
+    `invalid` marks the field for screen readers and points it at the form's error message.
+    """
+    marked = ' aria-invalid="true" aria-describedby="form-error"' if invalid else ""
     return (
         f'<input type="hidden" name="form_token" value="{escape(token)}">'
         '<p><label for="email">Your e-mail address</label></p>'
         f'<p><input type="email" id="email" name="email" required maxlength="254" autocomplete="email"'
-        f' inputmode="email" value="{escape(email)}"></p>'
+        f' inputmode="email" value="{escape(email)}"{marked}></p>'
     )
 
 
@@ -173,9 +177,17 @@ def landing_page(site: Site, event: Event, links: LandingLinks, token: str, emai
 
 
 def rsvp_form(
-    site: Site, event: Event, answer: str, action: str, email: str, token: str, notice: str = ""
+    site: Site,
+    event: Event,
+    answer: str,
+    action: str,
+    email: str,
+    token: str,
+    notice: str = "",
+    error: str = "",
 ) -> str:
-    """`notice` says why the form is shown again (it had expired): the person sends it once more."""
+    """`notice` says why the form is shown again (it had expired): the person sends it once more.
+    `error` says what was wrong with the address, shown above the field that keeps what was typed."""
     label = ANSWER_LABELS[answer]
     note = (
         "We will record that you decline."
@@ -183,10 +195,12 @@ def rsvp_form(
         else "We will send a personal calendar invitation to this address."
     )
     shown = f'<p class="notice" role="status">{escape(notice)}</p>' if notice else ""
+    if error:
+        shown += f'<p class="notice" id="form-error" role="alert">{escape(error)}</p>'
     body = f"""<article class="card">{event_details(event)}
 <form class="rsvp" method="post" action="{escape(action)}">
 <h2>Your answer: {label}</h2>{shown}
-{rsvp_fields(email, token)}
+{rsvp_fields(email, token, invalid=bool(error))}
 <p class="muted">{note}</p>
 <p class="buttons"><button class="btn {answer}" type="submit">{label}</button></p>
 </form></article>"""
@@ -203,6 +217,29 @@ def confirm_page(site: Site, event: Event, answer: str, email: str, action: str)
 <p class="buttons"><button class="btn {answer}" type="submit">Confirm: {label}</button></p>
 </form></article>"""
     return layout(site, event.summary, body, page_class="rsvp")
+
+
+def thanks_page(
+    site: Site, event: Event, message: str, *, answer: str, change: dict[str, str], calendar: CalendarLinks
+) -> str:
+    """After an answer: what happens next, the event (its time in the visitor's zone by landing.js,
+    the event's own zone without script), add-to-calendar unless they declined, and links to
+    the form of each other answer (pre-filled with their address) to change their mind."""
+    others = "".join(
+        f'<li><a class="btn {a} small" href="{escape(url)}">Change to {label}</a></li>'
+        for a, label in ANSWER_LABELS.items()
+        if a != answer and (url := change.get(a))
+    )
+    body = [
+        f'<article class="card"><p class="ok" role="status">{escape(message)}</p>',
+        event_details(event),
+        add_to_calendar(calendar) if answer != "no" else "",
+        f'<section class="change"><h2>Changed your mind?</h2><ul class="add-links">{others}</ul></section>',
+        "</article>",
+    ]
+    return layout(
+        site, event.summary, "\n".join(b for b in body if b), scripts=("landing.js",), page_class="thanks"
+    )
 
 
 def message_page(site: Site, title: str, message: str, *, ok: bool) -> str:

@@ -132,10 +132,12 @@ def rsvp_form(
     return page(_form(event, answer, email))
 
 
-def _form(event: Event, answer: ButtonAnswer, email: str, notice: str = "") -> str:
+def _form(event: Event, answer: ButtonAnswer, email: str, notice: str = "", error: str = "") -> str:
     l = links()  # noqa: E741
     token = form_guard.form_token(l, event.key, services().clock())
-    return pages.rsvp_form(site(), event, answer.value, l.rsvp(event.key, answer.value), email, token, notice)
+    return pages.rsvp_form(
+        site(), event, answer.value, l.rsvp(event.key, answer.value), email, token, notice, error
+    )
 
 
 def _refused(title: str, message: str, status: int, headers: dict[str, str] | None = None) -> Response[str]:
@@ -167,7 +169,14 @@ def _thanks(event: Event, result: RsvpResult) -> Response[str]:
         message = f"Thank you. A calendar invitation is on its way to {result.email}."
     else:
         message = f"Thank you. We recorded that {result.email} will not attend."
-    return page(pages.message_page(site(), event.summary, message, ok=True))
+    l = links()  # noqa: E741
+    change = {a.value: l.rsvp(event.key, a.value, email=result.email) for a in ButtonAnswer}
+    calendar = calendar_links(event, l.landing(event.key), l.ics(event.key))
+    return page(
+        pages.thanks_page(
+            site(), event, message, answer=result.answer.value, change=change, calendar=calendar
+        )
+    )
 
 
 @router.post(
@@ -201,7 +210,8 @@ def rsvp_submit(
     except RsvpLimited as exc:
         return _refused(event.summary, str(exc), 429, {"Retry-After": str(exc.retry_after)})
     except RsvpRefused as exc:
-        return _refused(event.summary, str(exc), 400)
+        # The form again, with what was typed and why it was refused: never a dead end.
+        return page(_form(event, answer, email, error=str(exc)), 400)
     return _thanks(event, result)
 
 
