@@ -115,7 +115,7 @@ def test_csv_text_fields_span_lines(world: World) -> None:
 
 
 def refused_rows(message: EmailMessage) -> list[list[str]]:
-    part = next(p for p in message.iter_attachments() if (p.get_filename() or "").endswith(".csv"))
+    part = next(p for p in message.iter_attachments() if (p.get_filename() or "").startswith("refused-"))
     payload = part.get_payload(decode=True)
     assert isinstance(payload, bytes)
     return list(csv.reader(io.StringIO(payload.decode("utf-8-sig"))))

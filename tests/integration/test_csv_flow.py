@@ -35,7 +35,7 @@ def counts(world: World, event_id: str) -> dict[str, int]:
 
 
 def refused_rows(message) -> list[list[str]]:
-    part = next(p for p in message.iter_attachments() if (p.get_filename() or "").endswith(".csv"))
+    part = next(p for p in message.iter_attachments() if (p.get_filename() or "").startswith("refused-"))
     text = part.get_payload(decode=True).decode("utf-8-sig")
     return list(csv.reader(io.StringIO(text)))
 
@@ -285,3 +285,80 @@ def test_a_run_of_create_rows_is_written_in_one_store_call(world: World, monkeyp
         *(f"c{i}@client.test" for i in range(5)),
         "extra@client.test",
     ]
+
+
+def test_the_batch_reply_attaches_each_events_links_beside_the_refused_rows(world: World) -> None:
+    """CSV organizers get what the snack mail gives (issue 14): landing page, RSVP and dashboard links."""
+    from calsnack.serve.lambda_events import api_gateway_event, response_body
+
+    from lambdas.api.handler import lambda_handler as api
+
+    def get(url: str) -> tuple[int, str]:
+        response = api(
+            api_gateway_event("GET", url.removeprefix("https://calsnack.test"), {}, b""), LambdaContext("api")
+        )
+        return response["statusCode"], response_body(response).decode()
+
+    eid = f"links-{uuid.uuid4().hex[:8]}"
+    rows = [
+        HEADER,
+        f"CREATE,{eid},olga@example.test,{future()},09:00,09:30,UTC,Open day,,,,",
+        f"CREATE,={eid},olga@example.test,{future()},09:00,09:30,UTC,=HYPERLINK(1),,,,",
+        "INVITE,no-such-event,,,,,,,,,,x@client.test",
+    ]
+    world.deliver("batch", batch_mail(SENDER, "\r\n".join(rows) + "\r\n"), sender=SENDER)
+    world.pump()
+    [result] = world.mails_to(SENDER)
+    names = [p.get_filename() for p in result.iter_attachments()]
+    assert names[0].startswith("refused-") and names[1].startswith("links-") and len(names) == 2
+    assert [r[0] for r in refused_rows(result)[1:]] == ["4"]
+    part = list(result.iter_attachments())[1]
+    records = list(csv.DictReader(io.StringIO(part.get_payload(decode=True).decode())))
+    assert [r["event_id"] for r in records] == [f"'={eid}", eid]
+    assert records[0]["summary"] == "'=HYPERLINK(1)"
+    links = records[1]
+    key = event_key("olga@example.test", eid)
+    assert links["landing_page"].startswith(f"{world.services.settings.base_url}/e/{key}?t=")
+    assert "Your dashboard: https://calsnack.test/dashboard?" in result.get_body(("plain",)).get_content()
+    status, landing = get(links["landing_page"])
+    assert status == 200 and "Open day" in landing
+    for answer in ("yes", "maybe", "no"):
+        status, page = get(links[f"rsvp_{answer}"])
+        assert status == 200 and 'name="email"' in page, answer
+    assert get(links["dashboard"])[0] == 200
+    status, events = get(links["dashboard"].replace("/dashboard?", "/dashboard/api/events?"))
+    assert status == 200 and "Open day" in events
+
+
+def test_calsnack_link_prints_a_batchs_and_an_events_links_on_the_embedded_stack(
+    world: World, tmp_path, capsys
+) -> None:
+    """The same links as the batch reply, signed with the data directory's key (issue 14)."""
+    import json
+
+    from calsnack.cli.main import main
+
+    if world.name != "embedded":
+        pytest.skip("`calsnack link` reads the embedded data directory")
+    (tmp_path / "link.key").write_bytes(world.services.settings.link_key)
+    eid = f"cli-{uuid.uuid4().hex[:8]}"
+    rows = [HEADER, f"CREATE,{eid},olga@example.test,{future()},09:00,09:30,UTC,Open day,,,,"]
+    world.deliver("batch", batch_mail(SENDER, "\r\n".join(rows) + "\r\n"), sender=SENDER)
+    world.pump()
+    [result] = world.mails_to(SENDER)
+    batch_id = result["Subject"].split()[1].rstrip(":")
+    part = next(p for p in result.iter_attachments() if p.get_filename().startswith("links-"))
+    [mailed] = list(csv.DictReader(io.StringIO(part.get_payload(decode=True).decode())))
+    common = ["--data-dir", str(tmp_path), "--base-url", "https://calsnack.test/", "--json"]
+    assert main(["link", "--batch", batch_id, *common]) == 0
+    [printed] = json.loads(capsys.readouterr().out)["events"]
+    assert main(["link", "--event", "Olga@example.test", eid, *common]) == 0
+    assert json.loads(capsys.readouterr().out)["events"] == [printed]
+    del printed["dashboard"], mailed["dashboard"]  # the same link, valid from another moment
+    assert printed == mailed
+    assert main(["link", "--event", "olga@example.test", eid, "--data-dir", str(tmp_path)]) == 0
+    assert "http://127.0.0.1:8080/e/" in capsys.readouterr().out
+    assert main(["link", "--batch", "0" * 24, *common]) == 1
+    assert main(["link", "--event", "olga@example.test", "nope", *common]) == 1
+    assert main(["link", "--batch", batch_id, "--data-dir", str(tmp_path / "none")]) == 1
+    assert "no data in" in capsys.readouterr().err

@@ -26,7 +26,7 @@ def _batch(world: World, sender: str, *rows: str) -> dict[int, tuple[str, str]]:
     world.deliver("batch", batch_mail(sender, "\n".join((HEADER, *rows)) + "\n"), sender=sender)
     world.pump()
     result = world.mails_to(sender)[-1]
-    if not any((p.get_filename() or "").endswith(".csv") for p in result.iter_attachments()):
+    if not any((p.get_filename() or "").startswith("refused-") for p in result.iter_attachments()):
         return {}
     return {int(r[0]): (r[1], r[2]) for r in refused_rows(result)[1:]}
 

@@ -87,7 +87,7 @@ def test_unusable_reminders_are_refused_with_their_reason(world: World) -> None:
     )
     result = world.mails_to(SENDER)[-1]
     assert "1 applied" in result["Subject"] and "3 refused" in result["Subject"]
-    part = next(p for p in result.iter_attachments() if (p.get_filename() or "").endswith(".csv"))
+    part = next(p for p in result.iter_attachments() if (p.get_filename() or "").startswith("refused-"))
     refused = list(csv.reader(io.StringIO(part.get_payload(decode=True).decode("utf-8-sig"))))[1:]
     reasons = {row[0]: (row[1], row[2]) for row in refused}
     assert reasons["2"] == (

@@ -189,3 +189,30 @@ def test_keys_can_be_listed_rotated_and_revoked_within_the_domain(gateway, servi
     foreign = api_key(services, "other.test")
     assert gateway.request("DELETE", f"/apikeys/{fresh['key_id']}", headers=bearer(foreign)).status == 404
     assert gateway.request("DELETE", "/apikeys/zz", headers=bearer(key)).status == 422
+
+
+def test_a_batchs_status_gives_each_of_its_events_links(gateway, services, queue):
+    """API organizers get the snack mail's links (issue 14): landing page, RSVP and dashboard."""
+    from urllib.parse import urlsplit
+
+    from tests.harness import drain
+
+    key = api_key(services)
+    batch_id = gateway.post("/batches", body=CSV, headers=csv_headers(key)).json()["batch_id"]
+    assert gateway.get(f"/batches/{batch_id}", headers=bearer(key)).json()["events"] == []
+    run_uploads(services, queue)
+    drain(services, queue)
+    body = gateway.get(f"/batches/{batch_id}", headers=bearer(key)).json()
+    assert body["rows_applied"] == 1 and body["rows_refused"] == 1
+    [links] = body["events"]
+    assert links["event_id"] == "w1" and links["summary"] == "Webinar"
+    for name in ("landing_page", "rsvp_yes", "rsvp_maybe", "rsvp_no"):
+        url = urlsplit(links[name])
+        assert links[name].startswith(BASE)
+        page = gateway.get(f"{url.path}?{url.query}")
+        assert page.status == 200 and "Webinar" in page.text, name
+    dashboard = urlsplit(links["dashboard"])
+    assert gateway.get(f"{dashboard.path}?{dashboard.query}").status == 200
+    events = gateway.get(f"{dashboard.path}/api/events?{dashboard.query}").json()
+    assert "Webinar" in json.dumps(events)
+    assert "/rsvp/maybe?" in links["rsvp_maybe"] and "o=olga%40example.com" in links["dashboard"]

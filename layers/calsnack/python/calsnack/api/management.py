@@ -11,7 +11,7 @@ import email.policy
 import hashlib
 import heapq
 import secrets
-from dataclasses import replace
+from dataclasses import asdict, replace
 from email.message import EmailMessage
 from email.parser import BytesParser
 from operator import attrgetter
@@ -30,6 +30,8 @@ from calsnack.api.models import (
     ApiKeyOut,
     BatchAccepted,
     BatchStatusOut,
+    BatchStatusWithLinks,
+    EventLinksOut,
     IssuedApiKey,
     NewApiKey,
     Report,
@@ -40,6 +42,7 @@ from calsnack.domain.model import domain_of, normalize_address
 from calsnack.usecases.accept_batch import accept_batch
 from calsnack.usecases.answer_rsvp import valid_address
 from calsnack.usecases.build_report import report_domain, report_event, report_organizer
+from calsnack.usecases.event_links import batch_events, event_links
 from calsnack.usecases.ingest_batch import BatchRefused, BatchRequest
 from calsnack.usecases.issue_api_key import issue_api_key
 from calsnack.usecases.revoke_api_key import UnknownKey, revoke_api_key
@@ -143,11 +146,11 @@ def submit_batch(
 @router.get(
     "/batches/<batch_id>",
     tags=["batches"],
-    summary="A batch's progress: rows applied and refused, invitations queued and sent",
+    summary="A batch's progress (rows applied and refused, invitations queued and sent) and its events' links",
     security=SECURITY,
     responses={**ERRORS, 404: documented("no batch of this domain has that id")},
 )
-def batch_status(batch_id: Annotated[str, Path(pattern=r"^[0-9a-f]{24}$")]) -> BatchStatusOut:
+def batch_status(batch_id: Annotated[str, Path(pattern=r"^[0-9a-f]{24}$")]) -> BatchStatusWithLinks:
     domain = _domain()
     store = services().store
     status = store.get_batch(batch_id, errors=False)
@@ -155,7 +158,11 @@ def batch_status(batch_id: Annotated[str, Path(pattern=r"^[0-9a-f]{24}$")]) -> B
         raise NotFoundError("no such batch")
     # The first refused rows, streamed: one more than shown tells that the list is cut.
     first = heapq.nsmallest(MAX_ERRORS_SHOWN + 1, store.refused_rows(batch_id), key=attrgetter("row"))
-    return BatchStatusOut.of(replace(status, errors=first))
+    now = services().clock()
+    links = [
+        EventLinksOut(**asdict(event_links(services().settings, e, now))) for e in batch_events(store, status)
+    ]
+    return BatchStatusWithLinks(**BatchStatusOut.of(replace(status, errors=first)).model_dump(), events=links)
 
 
 def _in_domain(address: str, domain: str) -> str:

@@ -91,6 +91,25 @@ class BatchStatusOut(BaseModel):
         )
 
 
+class EventLinksOut(BaseModel):
+    """What a calendar-client organizer finds in the snack mail, for one event of a batch."""
+
+    event_id: str
+    summary: str
+    landing_page: str
+    rsvp_yes: str
+    rsvp_maybe: str
+    rsvp_no: str
+    dashboard: str = Field(description="the organizer's dashboard, valid for 30 days from this answer")
+
+
+class BatchStatusWithLinks(BatchStatusOut):
+    events: list[EventLinksOut] = Field(
+        default_factory=list,
+        description="per event the batch created or changed last, its links (10,000 events at most)",
+    )
+
+
 class BatchAccepted(BaseModel):
     batch_id: str
     sender: str = Field(description="where the batch's result mail goes")

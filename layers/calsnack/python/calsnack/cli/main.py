@@ -176,12 +176,13 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--json", action="store_true", help="print the JSON document of CONTRACT §4")
     report.set_defaults(func=_report)
 
-    from calsnack.cli import apikey, batch, dlq, export
+    from calsnack.cli import apikey, batch, dlq, export, link
 
     batch.register(sub)
     apikey.register(sub)
     export.register(sub)
     dlq.register(sub)
+    link.register(sub)
     return p
 
 

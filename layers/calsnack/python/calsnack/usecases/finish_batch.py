@@ -1,5 +1,9 @@
 """The one reply per batch: counts applied and refused, the refused rows as a CSV attachment.
 
+Beside the refused rows (always the first attachment, as CONTRACT §3 has it) the reply attaches
+`links-<batch>.csv`: per event of the batch its landing page, RSVP links and a current
+dashboard link, what a calendar-client organizer finds in the snack mail.
+
 However many rows were refused, the reply stays small: the mail counts them by reason and
 attaches the first `REFUSED_ROWS_ATTACHED` by row number (within `ATTACHMENT_BYTES`), saying so.
 The refusals are read as a stream, so a million of them never sit in memory. A junk file of
@@ -13,6 +17,7 @@ from aws_lambda_powertools import Logger
 from calsnack.bootstrap import Services
 from calsnack.csvcommands.refused import RefusedDigest, digest_refusals, refused_attachment
 from calsnack.mail.compose import Attachment, compose
+from calsnack.usecases.event_links import batch_events, dashboard_link, event_links, links_csv
 
 logger = Logger(child=True)
 
@@ -68,6 +73,17 @@ def finish_batch(services: Services, batch_id: str) -> bool:
             data, listed = refused_attachment(digest.first, status.header, max_bytes=ATTACHMENT_BYTES)
             lines += _refusal_lines(digest, listed)
             attachments.append(Attachment(f"refused-{batch_id}.csv", data))
+    now = services.clock()
+    events = batch_events(services.store, status)
+    if events:
+        rows = [event_links(services.settings, e, now) for e in events]
+        attachments.append(Attachment(f"links-{batch_id}.csv", links_csv(rows)))
+        lines += [
+            "",
+            f"The landing page, RSVP links (Yes, Maybe, No) and dashboard link of the batch's"
+            f" {len(rows)} events are attached as links-{batch_id}.csv.",
+        ]
+    lines += ["", f"Your dashboard: {dashboard_link(services.settings, status.sender, now)}"]
     services.mailer.send(
         compose(
             services.settings,
