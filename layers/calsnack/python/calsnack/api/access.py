@@ -27,6 +27,14 @@ class DashboardRefused(Exception):
     """A dashboard link that is not valid (any more); str() is shown to the person."""
 
 
+class DashboardExpired(DashboardRefused):
+    """A genuine dashboard link past its expiry: its page offers to mail the organizer a fresh one."""
+
+    def __init__(self, message: str, organizer: str, expires: str, token: str) -> None:
+        super().__init__(message)
+        self.organizer, self.expires, self.token = organizer, expires, token
+
+
 def links() -> Links:
     s = services().settings
     return Links(s.link_key, s.base_url, s.domain)
@@ -61,8 +69,11 @@ def dashboard_grant(organizer: str, expires: str, token: str) -> DashboardGrant:
         raise DashboardRefused("This dashboard link is not valid.")
     until = datetime.fromtimestamp(int(expires), UTC)
     if until <= services().clock():
-        raise DashboardRefused(
-            "This dashboard link has expired. The next calsnack mail about your event brings a fresh one."
+        raise DashboardExpired(
+            "This dashboard link has expired. A fresh one can be mailed to the organizer's address.",
+            organizer,
+            expires,
+            token,
         )
     return DashboardGrant(organizer, until)
 

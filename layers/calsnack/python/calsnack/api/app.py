@@ -14,14 +14,15 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer
 
-from calsnack.api import dashboard, management, pages, public, swagger
-from calsnack.api.access import DashboardRefused, InvalidLink
+from calsnack.api import dashboard, management, pages, public, renewal, swagger
+from calsnack.api.access import DashboardExpired, DashboardRefused, InvalidLink
 from calsnack.api.responses import html
 from calsnack.bootstrap import services
 
 app = APIGatewayRestResolver(enable_validation=True)
 app.include_router(public.router)
 app.include_router(dashboard.router)
+app.include_router(renewal.router)
 app.include_router(management.router)
 
 TITLE = "calsnack"
@@ -93,6 +94,8 @@ def invalid_link(_: InvalidLink) -> Response[Any]:
 def dashboard_refused(exc: DashboardRefused) -> Response[Any]:
     if wants_json(app.current_event.path):
         return _json(403, str(exc))
+    if isinstance(exc, DashboardExpired):
+        return renewal.expired_page(exc)
     return _page("Dashboard", str(exc), 403)
 
 

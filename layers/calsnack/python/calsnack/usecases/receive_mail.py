@@ -21,6 +21,7 @@ from calsnack.usecases.ingest_batch import BatchRequest, ingest_batch
 from calsnack.usecases.invite_vips import invite_vips
 from calsnack.usecases.notify import explain_refusal
 from calsnack.usecases.record_reply import record_reply
+from calsnack.usecases.renew_dashboard import dashboard_address, send_dashboard_links
 
 logger = Logger(child=True)
 
@@ -69,11 +70,21 @@ def _batch(services: Services, mail: InboundMail, digest: str) -> str:
     return "batch"
 
 
+def _dashboard(services: Services, mail: InboundMail) -> str:
+    """dashboard@: fresh links, to the authenticated sender only; automatic mail is never answered."""
+    if mail.automatic:
+        logger.info("automatic mail to dashboard@ not answered", extra={"sender": mail.sender})
+        return "automatic"
+    return f"dashboard-{send_dashboard_links(services, mail.sender, in_reply_to=mail.message_id)}"
+
+
 def _other(services: Services, mail: InboundMail) -> str:
     if not mail.authenticated:
         # Checked before anything reads the mail's calendar: parsing is the costly part.
         logger.warning("unauthenticated mail to a service address dropped", extra={"sender": mail.sender})
         return "unauthenticated"
+    if dashboard_address(services) in mail.recipients:
+        return _dashboard(services, mail)
     s = services.settings
     links = Links(s.link_key, s.base_url, s.domain)
     for address in mail.recipients:

@@ -1,0 +1,100 @@
+"""A fresh dashboard link without a login: always to the organizer's own address, rate-limited.
+
+A dashboard link lasts `DASHBOARD_LINK_LIFETIME` and can lapse before the event. Two ways
+renew it, and both mail the organizer the link (plus each upcoming event's landing page and
+RSVP links): the expired page's button, whose address comes from the signed (expired) link
+itself and never from what the visitor types, and a mail to `dashboard@DOMAIN`, answered
+only to an authenticated sender who wrote it by hand. Either way whoever holds an old link
+or forges a From learns nothing new: the mail goes to the mailbox the link already belongs to.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from aws_lambda_powertools import Logger
+
+from calsnack.bootstrap import Services
+from calsnack.domain.model import Event, normalize_address
+from calsnack.mail.compose import compose
+from calsnack.mail.snack import DASHBOARD_LINK_LIFETIME, when_text
+from calsnack.ports import Rejected, Throttled
+from calsnack.usecases.event_links import dashboard_link, event_links
+
+logger = Logger(child=True)
+
+#: Renewal mails an organizer gets in an hour at most, whoever asks: no mail bombing by button.
+RENEWALS_PER_HOUR = 3
+#: Upcoming events the mail lists (soonest first); the dashboard shows them all.
+UPCOMING_LISTED = 50
+#: The mailbox that answers with fresh links (`dashboard@DOMAIN`).
+DASHBOARD_MAILBOX = "dashboard"
+
+
+class Renewal(StrEnum):
+    SENT = "sent"
+    #: The organizer had `RENEWALS_PER_HOUR` renewals this hour already.
+    LIMITED = "limited"
+    #: The organizer's address bounced, complained or was refused by the provider: no mail reaches it.
+    UNDELIVERABLE = "undeliverable"
+    #: The provider is throttling just now; asking again later works.
+    BUSY = "busy"
+
+
+def dashboard_address(services: Services) -> str:
+    return f"{DASHBOARD_MAILBOX}@{services.settings.domain}"
+
+
+def _upcoming(services: Services, organizer: str) -> list[Event]:
+    now = services.clock()
+    events = [e for e in services.store.events_by_organizer(organizer) if not e.cancelled and e.end > now]
+    return sorted(events, key=lambda e: e.start)[:UPCOMING_LISTED]
+
+
+def _text(services: Services, organizer: str, events: list[Event]) -> str:
+    now = services.clock()
+    until = (now + DASHBOARD_LINK_LIFETIME).strftime("%d %b %Y")
+    lines = [
+        f"Your calsnack dashboard (this link works until {until}):",
+        dashboard_link(services.settings, organizer, now),
+        "",
+    ]
+    if not events:
+        lines.append("You have no upcoming events.")
+    for event in events:
+        links = event_links(services.settings, event, now)
+        lines += [
+            f"{event.summary} ({when_text(event)})",
+            f"  Landing page: {links.landing_page}",
+            f"  Yes: {links.rsvp_yes}",
+            f"  Maybe: {links.rsvp_maybe}",
+            f"  No: {links.rsvp_no}",
+            "",
+        ]
+    lines.append(f"For fresh links at any time, mail {dashboard_address(services)}.")
+    return "\n".join(lines) + "\n"
+
+
+def send_dashboard_links(services: Services, organizer: str, *, in_reply_to: str = "") -> Renewal:
+    """Mail `organizer` a fresh dashboard link and their upcoming events' links, within the limit."""
+    address = normalize_address(organizer)
+    now = services.clock()
+    if services.store.count_hit(f"dashboard-renewal:{address}", 3600, now) > RENEWALS_PER_HOUR:
+        return Renewal.LIMITED
+    if services.store.suppressed([address], services.settings.domain):
+        return Renewal.UNDELIVERABLE
+    mail = compose(
+        services.settings,
+        to=address,
+        subject="Your calsnack dashboard link",
+        text=_text(services, address, _upcoming(services, address)),
+        in_reply_to=in_reply_to,
+    )
+    try:
+        services.mailer.send(mail)
+    except Throttled:
+        return Renewal.BUSY
+    except Rejected as exc:
+        logger.warning("dashboard link rejected", extra={"reason": str(exc)})
+        return Renewal.UNDELIVERABLE
+    return Renewal.SENT
