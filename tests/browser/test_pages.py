@@ -153,3 +153,43 @@ def test_the_api_docs_open_from_the_home_page_with_nothing_from_another_host(
     page.screenshot(path=str(shots / "docs.png"))
     elsewhere = [url for url in requested if not url.startswith(stack.base) and not url.startswith("data:")]
     assert elsewhere == []
+
+
+OVERFLOWING = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.scrollWidth > window.innerWidth)
+  .map(e => e.tagName + '.' + e.className + ' ' + e.scrollWidth)"""
+NARROW_CELLS = """() => [...document.querySelectorAll('#attendees td')]
+  .filter(td => td.textContent.trim() && td.getBoundingClientRect().width < 120)
+  .map(td => td.textContent + ' ' + td.getBoundingClientRect().width)"""
+
+
+def test_the_dashboard_fits_a_phone_and_its_counts_update_live(stack: Stack, page, shots: Path) -> None:
+    snack = new_event(stack, summary="A phone-sized dashboard with a rather long event title", start=START)
+    long_address = "firstname.middlename.lastname.department@subdomain.example-company.test"
+    answer(stack, snack, "Yes", long_address)
+    answer(stack, snack, "Maybe", "max@example.test")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(snack.dashboard)
+    page.locator("#chart svg rect").first.wait_for()
+    page.locator("#attendees tbody tr").filter(has_text=long_address).wait_for()
+    page.screenshot(path=str(shots / "dashboard-phone.png"), full_page=True)
+    overflowing = page.evaluate(OVERFLOWING)
+    assert overflowing == [], overflowing
+    assert page.evaluate(NARROW_CELLS) == []
+    # Live: another answer shows up in the counts without a reload (the marker would be gone).
+    page.evaluate("window.notReloaded = true")
+    page.locator("#detail").get_by_text("No 0").wait_for()
+    answer(stack, snack, "No", "noa@example.test")
+    page.locator("#detail").get_by_text("No 1", exact=True).wait_for(timeout=25_000)
+    assert page.locator(".event .counts").get_by_text("No 1", exact=True).is_visible()
+    assert page.evaluate("window.notReloaded") is True
+
+
+def test_vip_rows_without_an_address_are_listed_back(stack: Stack, page) -> None:
+    snack = new_event(stack, summary="VIP typo", start=START)
+    page.goto(snack.dashboard)
+    page.locator("#vip-addresses").wait_for()
+    page.fill("#vip-addresses", "vic@example.test\nvalerie at example dot test")
+    page.get_by_role("button", name="Send personal invitations").click()
+    page.get_by_text("1 row holds no e-mail address").wait_for()
+    assert page.locator(".not-addresses li").all_inner_texts() == ["valerie at example dot test"]

@@ -163,7 +163,14 @@ def test_a_vip_list_invites_every_address_once(gateway, services, links, queue):
         headers={"Content-Type": "application/json"},
     )
     assert reply.status == 200, reply.text
-    assert reply.json() == {"found": 2, "invited": 2, "sample": ["ann@example.org", "bob@example.org"]}
+    # The header row is no address to report; "not-an-address" is listed back, not dropped silently.
+    assert reply.json() == {
+        "found": 2,
+        "invited": 2,
+        "sample": ["ann@example.org", "bob@example.org"],
+        "not_addresses": 1,
+        "not_addresses_sample": ["not-an-address"],
+    }
     assert sorted(queued_deliveries(queue)) == [
         (event.key, "ann@example.org"),
         (event.key, "bob@example.org"),
@@ -183,3 +190,32 @@ def test_an_unusable_vip_list_is_refused_with_a_reason(gateway, services, links,
     )
     assert reply.status == 400
     assert ("cancelled" if cancelled else "no e-mail addresses") in reply.json()["message"]
+    if not cancelled:
+        assert "(rows without one: nobody here)" in reply.json()["message"]
+
+
+def test_rows_without_an_address_are_named_as_typed(gateway, services, links, queue):
+    event = make_event(services)
+    pasted = "Vera <vera@example.org>\nVictor, victor at example dot org\n\nbob@\n  \nval@example.org\n"
+    reply = gateway.post(
+        f"/dashboard/api/events/{event.key}/vips?{auth(links)}",
+        body=json.dumps({"addresses": pasted}),
+        headers={"Content-Type": "application/json"},
+    )
+    data = reply.json()
+    assert data["found"] == 2 and data["not_addresses"] == 2
+    assert data["not_addresses_sample"] == ["Victor, victor at example dot org", "bob@"]
+
+
+def test_counts_are_polled_from_a_small_endpoint(gateway, services, links):
+    mine = make_event(services)
+    theirs = make_event(services, organizer="someone@example.net")
+    answer(services, mine, "ann@example.org", PartStat.ACCEPTED)
+    first = gateway.get(f"/dashboard/api/counts?{auth(links)}").json()
+    assert [e["key"] for e in first["events"]] == [mine.key]
+    assert first["events"][0]["counts"]["accepted"] == 1 and first["events"][0]["status"] == "confirmed"
+    answer(services, mine, "bob@example.org", PartStat.DECLINED)
+    later = gateway.get(f"/dashboard/api/counts?{auth(links)}").json()["events"][0]["counts"]
+    assert (later["accepted"], later["declined"]) == (1, 1)
+    assert theirs.key not in json.dumps(later)
+    assert gateway.get(f"/dashboard/api/counts?{auth(links, expires=int(time.time()) - 1)}").status == 403

@@ -24,9 +24,11 @@ from calsnack.api.access import dashboard_grant, links, owned_event
 from calsnack.api.models import (
     AttendeeOut,
     AttendeePage,
+    CountsNow,
     CountsOut,
     DashboardEvent,
     DashboardEvents,
+    EventCounts,
     RsvpLinks,
     Timeline,
     TimelineBucket,
@@ -38,7 +40,12 @@ from calsnack.bootstrap import services
 from calsnack.csvcommands.refused import formula_safe
 from calsnack.domain.model import EVENT_KEY_PATTERN, Attendee, Event, PartStat
 from calsnack.mail.snack import rsvp_snippet, when_text
-from calsnack.usecases.invite_vips import VipListRefused, addresses_in, invite_addresses
+from calsnack.usecases.invite_vips import (
+    VipListRefused,
+    addresses_in,
+    invite_addresses,
+    rows_without_address,
+)
 
 router = Router()  # type: ignore[no-untyped-call]
 
@@ -116,6 +123,27 @@ def dashboard_events(
         organizer=grant.organizer,
         expires=grant.expires,
         events=[_dashboard_event(e) for e in events if grant.owns(e)],
+    )
+
+
+@router.get(
+    "/dashboard/api/counts",
+    tags=["dashboard"],
+    summary="The counts of each of the organizer's events (the dashboard polls this)",
+)
+def dashboard_counts(
+    organizer: Annotated[str, ORGANIZER] = "",
+    expires: Annotated[str, EXPIRES] = "",
+    token: Annotated[str, TOKEN] = "",
+) -> CountsNow:
+    grant = dashboard_grant(organizer, expires, token)
+    store = services().store
+    return CountsNow(
+        events=[
+            EventCounts(key=e.key, status=e.status.value, counts=CountsOut.of(store.counts(e.key)))
+            for e in store.events_by_organizer(grant.organizer)
+            if grant.owns(e)
+        ]
     )
 
 
@@ -270,8 +298,16 @@ def dashboard_vips(
     found = addresses_in(body.addresses)
     # The same list sent twice (a double click, a retry) queues its invitations once.
     digest = hashlib.sha256("\n".join([event.key, str(event.sequence), *found]).encode()).hexdigest()[:32]
+    unread = rows_without_address(body.addresses)
     try:
         invited = invite_addresses(services(), event, found, chunk=f"vip:dashboard:{digest}")
     except VipListRefused as exc:
-        raise BadRequestError(str(exc)) from exc
-    return VipSummary(found=len(found), invited=invited, sample=found[:SAMPLE])
+        listed = f" (rows without one: {'; '.join(unread[:SAMPLE])})" if unread and not found else ""
+        raise BadRequestError(f"{exc}{listed}") from exc
+    return VipSummary(
+        found=len(found),
+        invited=invited,
+        sample=found[:SAMPLE],
+        not_addresses=len(unread),
+        not_addresses_sample=unread[:SAMPLE],
+    )

@@ -228,3 +228,19 @@ class VipSummary(BaseModel):
     found: int = Field(description="distinct valid addresses in the list")
     invited: int = Field(description="personal invitations queued (a list is cut at its limit)")
     sample: list[str]
+    not_addresses: int = Field(0, description="rows of the list that hold no valid e-mail address")
+    not_addresses_sample: list[str] = Field(
+        default_factory=list, description="the first of those rows, as typed, to correct and send again"
+    )
+
+
+class EventCounts(BaseModel):
+    key: str
+    status: Literal["confirmed", "cancelled"]
+    counts: CountsOut
+
+
+class CountsNow(BaseModel):
+    """What the dashboard polls: small enough to ask for every few seconds."""
+
+    events: list[EventCounts]

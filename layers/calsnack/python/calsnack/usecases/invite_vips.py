@@ -36,6 +36,24 @@ def addresses_in(text: str) -> list[str]:
     return list(seen)
 
 
+def rows_without_address(text: str) -> list[str]:
+    """The rows of a list that hold no valid address, as typed, so the organizer sees what was
+    not invited instead of losing it silently. A first row naming a mail column is a header."""
+    found: list[str] = []
+    for number, row in enumerate(csv.reader(io.StringIO(text))):
+        cells = [cell.strip() for cell in row if cell.strip()]
+        if not cells or any(
+            valid_address(normalize_address(c.strip(".:")))
+            for cell in cells
+            for c in _CANDIDATE.findall(cell)
+        ):
+            continue
+        if number == 0 and any("mail" in cell.lower() and "@" not in cell for cell in cells):
+            continue
+        found.append(", ".join(cells))
+    return found
+
+
 def vip_text(message: EmailMessage) -> str:
     """The list: a CSV/text attachment if there is one, else the plain-text body."""
     for part in message.iter_attachments():

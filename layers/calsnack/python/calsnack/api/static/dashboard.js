@@ -89,6 +89,7 @@
   function renderDetail(ev) {
     clear(detail);
     detail.hidden = false;
+    detail.setAttribute("data-key", ev.key);
     detail.appendChild(el("h2", {}, [ev.summary]));
     detail.appendChild(el("p", { "class": "muted" }, [ev.when + (ev.status === "cancelled" ? " · cancelled" : "")]));
     detail.appendChild(countList(ev.counts));
@@ -148,6 +149,13 @@
           r.invited + " personal invitations on their way (" + r.found + " addresses found)."
         ]));
         if (r.sample.length) { summary.appendChild(el("p", { "class": "muted" }, [r.sample.join(", ") + (r.found > r.sample.length ? ", …" : "")])); }
+        if (r.not_addresses) {
+          // Rows that held no address are listed back, so nothing typed is dropped silently.
+          summary.appendChild(el("p", { "class": "notice", role: "alert" }, [
+            r.not_addresses + (r.not_addresses === 1 ? " row holds" : " rows hold") + " no e-mail address and got no invitation:"
+          ]));
+          summary.appendChild(el("ul", { "class": "not-addresses" }, r.not_addresses_sample.map(function (row) { return el("li", {}, [row]); })));
+        }
         text.value = "";
       }, function (err) { fail(summary, err); }).then(function () { submit.disabled = false; });
     });
@@ -177,10 +185,12 @@
       call("/events/" + ev.key + "/attendees", { after: next, status: filter.value, limit: 50 }).then(function (page) {
         page.attendees.forEach(function (a) {
           body.appendChild(el("tr", {}, [
-            el("td", { "class": "email" }, [a.email]), el("td", {}, [STATUS[a.status] || a.status]),
-            el("td", {}, [a.answered_at ? new Date(a.answered_at).toLocaleString() : ""]),
-            el("td", {}, [a.invited ? (a.invited_at ? new Date(a.invited_at).toLocaleString() : "yes") : ""]),
-            el("td", { "class": "note" }, [a.comment || ""])
+            // data-label names the column where a phone shows each row as a small card.
+            el("td", { "class": "email", "data-label": "Address" }, [a.email]),
+            el("td", { "data-label": "Answer" }, [STATUS[a.status] || a.status]),
+            el("td", { "data-label": "Answered" }, [a.answered_at ? new Date(a.answered_at).toLocaleString() : ""]),
+            el("td", { "data-label": "Invited" }, [a.invited ? (a.invited_at ? new Date(a.invited_at).toLocaleString() : "yes") : ""]),
+            el("td", { "class": "note", "data-label": "Note" }, [a.comment || ""])
           ]));
         });
         if (!body.firstChild) { body.appendChild(el("tr", {}, [el("td", { colspan: "5", "class": "muted" }, ["Nobody yet."])])); }
@@ -244,6 +254,26 @@
     })));
     if (!timeline.complete) { box.appendChild(el("p", { "class": "muted" }, ["The chart shows the first answers only; the counts above are complete."])); }
   }
+
+  // Live counts: a small JSON poll replaces each count list in place (no reload, nothing else
+  // redrawn), every POLL_MS while the tab is visible and at once when it becomes visible again.
+  var POLL_MS = 10000;
+  function refreshCounts() {
+    if (document.hidden || !events.length) { return; }
+    call("/counts").then(function (data) {
+      data.events.forEach(function (now) {
+        var ev = events.filter(function (e) { return e.key === now.key; })[0];
+        if (!ev || JSON.stringify(ev.counts) === JSON.stringify(now.counts)) { return; }
+        ev.counts = now.counts;
+        var card = eventsBox.querySelector('.event[data-key="' + now.key + '"] .counts');
+        if (card) { card.parentNode.replaceChild(countList(now.counts), card); }
+        var shown = detail.getAttribute("data-key") === now.key && detail.querySelector(".counts");
+        if (shown) { shown.parentNode.replaceChild(countList(now.counts), shown); }
+      });
+    }, function () { /* the next poll tries again */ });
+  }
+  setInterval(refreshCounts, POLL_MS);
+  document.addEventListener("visibilitychange", refreshCounts);
 
   call("/events").then(function (data) {
     events = data.events;
