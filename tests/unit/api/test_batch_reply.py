@@ -95,6 +95,18 @@ def test_a_reply_with_few_refusals_attaches_them_all(services):
     assert len(attachment.get_payload(decode=True).decode("utf-8-sig").splitlines()) == 1 + 7
 
 
+def test_a_reply_with_no_refusals_still_attaches_the_refused_rows_first_as_a_header(services):
+    # A reader of the reply's first CSV finds the refused rows (none), never another file.
+    batch_id = junk_batch(services, 0)
+    finish_batch(services, batch_id)
+    [mail] = sent_mails(services)
+    assert "(0 refused)" in mail.get_body(("plain",)).get_content()
+    first = next(mail.iter_attachments())
+    assert first.get_filename() == f"refused-{batch_id}.csv"
+    records = list(csv.reader(io.StringIO(first.get_payload(decode=True).decode("utf-8-sig"))))
+    assert records == [[*REFUSED_HEADER, *HEADER]]
+
+
 def test_an_uploaded_junk_file_is_split_by_the_worker_and_answered_small(gateway, services, queue):
     rows = 5000
     body = "command,event_id\r\n" + "".join(f"JUNK{i},e{i}\r\n" for i in range(rows))

@@ -1,6 +1,7 @@
 """The one reply per batch: counts applied and refused, the refused rows as a CSV attachment.
 
-Beside the refused rows (always the first attachment, as CONTRACT §3 has it) the reply attaches
+Beside the refused rows (always the first attachment, a header alone when none was refused, as
+CONTRACT §3 has it) the reply attaches
 `links-<batch>.csv`: per event of the batch its landing page, RSVP links and a current
 dashboard link, what a calendar-client organizer finds in the snack mail.
 
@@ -64,15 +65,17 @@ def finish_batch(services: Services, batch_id: str) -> bool:
         f"Personal invitations queued: {status.invitations_queued}.",
         f"Batch id: {status.batch_id}",
     ]
-    attachments = []
-    if status.rows_refused:
-        digest = digest_refusals(
-            services.store.refused_rows(batch_id), first=REFUSED_ROWS_ATTACHED, reasons=REASONS_COUNTED
-        )
-        if digest.count:
-            data, listed = refused_attachment(digest.first, status.header, max_bytes=ATTACHMENT_BYTES)
-            lines += _refusal_lines(digest, listed)
-            attachments.append(Attachment(f"refused-{batch_id}.csv", data))
+    # The refused rows go first and always, a header alone when none was refused: whoever reads
+    # the reply's first CSV reads them, never the links file.
+    digest = digest_refusals(
+        services.store.refused_rows(batch_id) if status.rows_refused else (),
+        first=REFUSED_ROWS_ATTACHED,
+        reasons=REASONS_COUNTED,
+    )
+    data, listed = refused_attachment(digest.first, status.header, max_bytes=ATTACHMENT_BYTES)
+    if digest.count:
+        lines += _refusal_lines(digest, listed)
+    attachments = [Attachment(f"refused-{batch_id}.csv", data)]
     now = services.clock()
     events = batch_events(services.store, status)
     if events:
