@@ -58,3 +58,12 @@ def test_the_swagger_ui_licence_is_kept_beside_it():
 def test_a_browser_asking_for_the_favicon_gets_no_error(gateway):
     reply = gateway.get("/favicon.ico")
     assert reply.status == 204 and reply.body == b""
+
+
+def test_the_swagger_ui_document_describes_the_csv_upload_too(gateway):
+    """/docs embeds Powertools' document; it must say what /openapi.json says of POST /batches."""
+    embedded = gateway.get("/docs?format=json").json()
+    served = gateway.get("/openapi.json").json()
+    body = embedded["paths"]["/batches"]["post"]["requestBody"]
+    assert body == served["paths"]["/batches"]["post"]["requestBody"]
+    assert set(body["content"]) == {"text/csv", "multipart/form-data"}
