@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -58,11 +58,15 @@ def when_text(event: Event) -> str:
     return f"{start:%A %d %B %Y, %H:%M} – {end_text} ({event.timezone})"
 
 
-def snack_mail(settings: Settings, links: Links, event: Event, *, in_reply_to: str) -> OutgoingMail:
+def snack_mail(
+    settings: Settings, links: Links, event: Event, *, in_reply_to: str, now: datetime
+) -> OutgoingMail:
+    """The organizer's snack; its dashboard link runs for `DASHBOARD_LINK_LIFETIME` from `now`, the
+    moment it is sent, so a snack sent again for an old event carries a link that works."""
     landing = links.landing(event.key)
     rsvp = {answer: links.rsvp(event.key, answer) for answer in ("yes", "maybe", "no")}
     vip = links.vip_address(event.key)
-    expires = int((event.updated_at or event.start).timestamp() + DASHBOARD_LINK_LIFETIME.total_seconds())
+    expires = int((now + DASHBOARD_LINK_LIFETIME).timestamp())
     dashboard = links.dashboard(event.organizer, expires)
     ics = links.ics(event.key)
     when = when_text(event)

@@ -113,7 +113,13 @@ def _instance_change(
 def _send_snack(services: Services, event: Event, mail: InboundMail) -> Event:
     s = services.settings
     services.mailer.send(
-        snack_mail(s, Links(s.link_key, s.base_url, s.domain), event, in_reply_to=mail.message_id)
+        snack_mail(
+            s,
+            Links(s.link_key, s.base_url, s.domain),
+            event,
+            in_reply_to=mail.message_id,
+            now=services.clock(),
+        )
     )
     logger.info("snack sent", extra={"to": event.organizer, "summary": event.summary})
     return services.store.put_event(event.revised(snack_sent=True))
