@@ -489,3 +489,117 @@ def test_delegation_hands_the_invitation_on(world: World, delegate_first: bool) 
     world.pump()
     assert len(world.mails_to("ann@example.test")) == 1, "the delegator gets no more updates"
     assert len(world.mails_to("bob@example.test")) == 2
+
+
+def own_attendee(message: EmailMessage) -> dict[str, str]:
+    """The parameters of the one ATTENDEE line in the sent object (its VEVENTs agree)."""
+    calendar, attached = sent_calendars_are_clean([message])
+    assert calendar.to_ical() == attached.to_ical(), "the invite.ics is the same object"
+    params = {str(vevent["ATTENDEE"]): dict(vevent["ATTENDEE"].params) for vevent in calendar.walk("VEVENT")}
+    assert len(params) == 1, params
+    return next(iter(params.values()))
+
+
+def test_a_quiet_update_keeps_the_attendees_answer(world: World) -> None:
+    """A text-only change at the same SEQUENCE keeps the PARTSTAT the attendee gave (as sabre's broker
+    does); a new time asks again (NEEDS-ACTION, RSVP=TRUE), and an answer given before that new time
+    is not written back into a later quiet update."""
+    uid = f"{uuid.uuid4()}@google.com"
+    start = (datetime.now(UTC) + timedelta(days=30)).replace(minute=0, second=0, microsecond=0)
+    first = datetime.now(UTC) - timedelta(hours=2)
+
+    def version(seq: int, minutes: int, room: str, moved: timedelta = timedelta(0)) -> str:
+        text = calendar_text(
+            "REQUEST", uid, organizer=ORGANIZER, sequence=seq, start=start + moved,
+            dtstamp=first + timedelta(minutes=minutes), attendees=((f"snack@{world.domain}", "NEEDS-ACTION"),),
+        )  # fmt: skip
+        return text.replace("END:VEVENT", f"LOCATION:{room}\r\nEND:VEVENT")
+
+    deliver_invitation(world, version(0, 0, "Room 1"), ORGANIZER)
+    key = event_key(ORGANIZER, uid)
+    answer_rsvp(world.services, key, ButtonAnswer.YES, "ann@example.test")
+    answer_rsvp(world.services, key, ButtonAnswer.MAYBE, "bob@example.test")
+    world.pump()
+    [invite] = world.mails_to("ann@example.test")
+    assert own_attendee(invite)["PARTSTAT"] == "NEEDS-ACTION" and own_attendee(invite)["RSVP"] == "TRUE"
+
+    deliver_invitation(world, version(0, 5, "Room 2"), ORGANIZER)
+    world.pump()
+    *_, ann_room, bob_room = (*world.mails_to("ann@example.test"), world.mails_to("bob@example.test")[-1])
+    assert sequence_of(ann_room) == 0 and "LOCATION:Room 2" in calendar_parts(ann_room)[0]
+    assert own_attendee(ann_room) == {
+        "CUTYPE": "INDIVIDUAL",
+        "ROLE": "REQ-PARTICIPANT",
+        "PARTSTAT": "ACCEPTED",
+    }
+    assert own_attendee(bob_room)["PARTSTAT"] == "TENTATIVE" and "RSVP" not in own_attendee(bob_room)
+
+    deliver_invitation(world, version(0, 8, "Room 3"), ORGANIZER)
+    world.pump()
+    assert own_attendee(world.mails_to("ann@example.test")[-1])["PARTSTAT"] == "ACCEPTED", (
+        "a run of quiet changes"
+    )
+
+    deliver_invitation(world, version(1, 10, "Room 3", moved=timedelta(hours=1)), ORGANIZER)
+    world.pump()
+    moved = world.mails_to("ann@example.test")[-1]
+    assert sequence_of(moved) == 1
+    assert (own_attendee(moved)["PARTSTAT"], own_attendee(moved)["RSVP"]) == ("NEEDS-ACTION", "TRUE")
+
+    deliver_invitation(world, version(1, 15, "Room 4", moved=timedelta(hours=1)), ORGANIZER)
+    world.pump()
+    renamed = world.mails_to("ann@example.test")[-1]
+    assert sequence_of(renamed) == 1 and "LOCATION:Room 4" in calendar_parts(renamed)[0]
+    assert own_attendee(renamed)["PARTSTAT"] == "NEEDS-ACTION", "her Yes answered the old time"
+    assert len(world.mails_to("ann@example.test")) == 5
+
+    answer_rsvp(world.services, key, ButtonAnswer.YES, "ann@example.test")
+    deliver_invitation(world, version(1, 20, "Room 5", moved=timedelta(hours=1)), ORGANIZER)
+    world.pump()
+    assert own_attendee(world.mails_to("ann@example.test")[-1])["PARTSTAT"] == "ACCEPTED"
+
+
+def test_an_occurrence_moved_or_cancelled_is_named_in_the_subject(world: World) -> None:
+    """Point 2: a change to one occurrence of a stored series goes out as the series, its Subject naming
+    that occurrence's day; the next whole-series change names the series again."""
+    uid = f"{uuid.uuid4()}@google.com"
+    start = (datetime.now(UTC) + timedelta(days=30)).replace(hour=9, minute=0, second=0, microsecond=0)
+    series = calendar_text("REQUEST", uid, organizer=ORGANIZER, start=start,
+                           attendees=((f"snack@{world.domain}", "NEEDS-ACTION"),))  # fmt: skip
+    deliver_invitation(
+        world, series.replace("END:VEVENT", "RRULE:FREQ=WEEKLY;COUNT=6\r\nEND:VEVENT"), ORGANIZER
+    )
+    key = event_key(ORGANIZER, uid)
+    answer_rsvp(world.services, key, ButtonAnswer.YES, "ann@example.test")
+    world.pump()
+
+    def occurrence(method: str, week: int, moved: timedelta) -> str:
+        day = start + timedelta(weeks=week)
+        text = calendar_text(method, uid, organizer=ORGANIZER, start=day + moved, sequence=1,
+                             attendees=((f"snack@{world.domain}", "NEEDS-ACTION"),))  # fmt: skip
+        return text.replace("END:VEVENT", f"RECURRENCE-ID:{day:%Y%m%dT%H%M%SZ}\r\nEND:VEVENT")
+
+    def named(week: int) -> str:
+        day = (start + timedelta(weeks=week)).date()
+        return f"{day:%a} {day.day} {day:%b} {day.year}"
+
+    deliver_invitation(world, occurrence("REQUEST", 2, timedelta(hours=3)), ORGANIZER)
+    world.pump()
+    moved = world.mails_to("ann@example.test")[-1]
+    assert moved["Subject"] == f"Updated invitation: Webinar @ {named(2)} (this occurrence moved)"
+    assert any("RECURRENCE-ID" in vevent for vevent in sent_calendars_are_clean([moved])[0].walk("VEVENT"))
+
+    deliver_invitation(world, occurrence("CANCEL", 3, timedelta(0)), ORGANIZER, "CANCEL")
+    world.pump()
+    cancelled = world.mails_to("ann@example.test")[-1]
+    assert cancelled["Subject"] == f"Cancelled: Webinar @ {named(3)} (this occurrence only)"
+    assert "EXDATE" in sent_calendars_are_clean([cancelled])[0].walk("VEVENT")[0]
+    assert not world.services.store.get_event(key).cancelled
+
+    renamed = series.replace("SUMMARY:Webinar", "SUMMARY:Webinar 2").replace("SEQUENCE:0", "SEQUENCE:2")
+    deliver_invitation(
+        world, renamed.replace("END:VEVENT", "RRULE:FREQ=WEEKLY;COUNT=6\r\nEND:VEVENT"), ORGANIZER
+    )
+    world.pump()
+    assert len(world.mails_to("ann@example.test")) == 4
+    assert "occurrence" not in world.mails_to("ann@example.test")[-1]["Subject"]

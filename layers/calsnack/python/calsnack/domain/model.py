@@ -22,6 +22,8 @@ class PartStat(StrEnum):
 
 #: Answers whose holders get every later revision and the cancellation.
 GOING = frozenset({PartStat.ACCEPTED, PartStat.TENTATIVE})
+#: Answers an invitation can carry back as the attendee's PARTSTAT.
+ANSWERS = frozenset({PartStat.ACCEPTED, PartStat.TENTATIVE, PartStat.DECLINED})
 
 
 class EventStatus(StrEnum):
@@ -146,6 +148,16 @@ class Event:
     #: Revisions that changed only informational text (SUMMARY, LOCATION, ...) while the organizer's
     #: client kept its SEQUENCE: they go out without raising the iTIP SEQUENCE, as the client did.
     quiet_revisions: int = 0
+    #: The revision the last quiet change made: while `sequence` is that revision, an attendee
+    #: who answered since `sequence_raised_at` (when a calendar client's change last raised the
+    #: iTIP SEQUENCE) keeps their PARTSTAT in the invitation; any other revision asks again.
+    quiet_revision: int | None = None
+    sequence_raised_at: datetime | None = None
+    #: The revision that changed or cancelled one occurrence of a series, that occurrence's day
+    #: (ISO date, in the event's zone) and whether it was cancelled: that revision's Subject names it.
+    occurrence_revision: int | None = None
+    occurrence_day: str = ""
+    occurrence_cancelled: bool = False
     # Ordering of the organizer's own revisions (calendar source): SEQUENCE, then DTSTAMP.
     origin_sequence: int = 0
     origin_stamp: datetime | None = None
@@ -166,6 +178,21 @@ class Event:
     def itip_sequence(self) -> int:
         """The SEQUENCE the invitations carry (RFC 5546 §2.1.4): raised by significant changes only."""
         return self.sequence - self.quiet_revisions
+
+    def answer_holds(self, attendee: Attendee) -> bool:
+        """Whether `attendee`'s recorded answer still answers this revision's iTIP SEQUENCE."""
+        return (
+            self.quiet_revision == self.sequence
+            and self.sequence_raised_at is not None
+            and attendee.answered_at is not None
+            and attendee.answered_at >= self.sequence_raised_at
+            and attendee.partstat in ANSWERS
+        )
+
+    @property
+    def changed_occurrence(self) -> str:
+        """The day of the one occurrence this revision changed or cancelled, "" if none."""
+        return self.occurrence_day if self.occurrence_revision == self.sequence else ""
 
     @property
     def cancelled(self) -> bool:

@@ -7,6 +7,9 @@ is what every client applies correctly, so the stored calendar absorbs the insta
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from icalendar import Calendar, Component
 
 
@@ -41,3 +44,20 @@ def merge_instances(stored_text: str, incoming_text: str, *, cancelled: bool) ->
             stored.add_component(event)
     text: str = stored.to_ical().decode()
     return text
+
+
+def occurrence_day(incoming_text: str, timezone: str) -> str:
+    """The ISO date of the first occurrence `incoming_text` changes, on the clock of `timezone`.
+
+    What the attendee's calendar shows as that occurrence's original day: a RECURRENCE-ID in
+    another zone (or UTC) is read in the event's own zone; a date or a floating time as written.
+    """
+    rid = next(e for e in Calendar.from_ical(incoming_text).walk("VEVENT") if _instance_id(e) is not None)
+    moment = rid.decoded("RECURRENCE-ID")
+    if isinstance(moment, datetime) and moment.tzinfo is not None and timezone:
+        try:
+            moment = moment.astimezone(ZoneInfo(timezone))
+        except (ZoneInfoNotFoundError, ValueError):
+            pass  # not an IANA name: the occurrence's own clock
+    day: date = moment.date() if isinstance(moment, datetime) else moment
+    return day.isoformat()

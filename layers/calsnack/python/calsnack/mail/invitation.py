@@ -31,7 +31,7 @@ from icalendar import Calendar, vCalAddress
 from icalendar import Event as VEvent
 
 from calsnack.config import Settings
-from calsnack.domain.model import Event, Method, Source
+from calsnack.domain.model import Event, Method, PartStat, Source
 from calsnack.ical.alarms import organizer_alarms
 from calsnack.ical.description import published_html
 from calsnack.ical.lines import text_line
@@ -96,15 +96,16 @@ def compose_invitation(
     date: datetime,
     unsubscribe_url: str = "",
     landing_url: str = "",
+    partstat: PartStat = PartStat.NEEDS_ACTION,
 ) -> bytes:
     """One personal message built entirely by icalendar and the email package.
 
     It is the reference `InvitationRenderer.render` must parse identically to. `date` is
-    also the calendar's DTSTAMP.
+    also the calendar's DTSTAMP; `partstat` is the attendee's answer where it still holds.
     """
     address = email.strip()
     to = wire_address(address)
-    calendar = _calendar(settings, event, method, attendee=address, stamp=date)
+    calendar = _calendar(settings, event, method, attendee=address, stamp=date, partstat=partstat)
     when = _when(event)
     plain, html = _texts(settings, event, method, _checked_url(landing_url), when)
     message = _message(
@@ -160,15 +161,23 @@ class InvitationRenderer:
         *,
         unsubscribe_url: str = "",
         landing_url: str = "",
+        partstat: PartStat = PartStat.NEEDS_ACTION,
     ) -> OutgoingMail:
-        """One attendee's message. Raises ValueError for an address or link a header cannot carry."""
+        """One attendee's message. Raises ValueError for an address or link a header cannot carry.
+
+        `partstat` other than NEEDS-ACTION is the attendee's answer, kept in their copy of a
+        quiet revision (sabre/vobject's broker keeps it too) and asking for no new answer.
+        """
         address = email.strip()
         to = wire_address(address)
         _checked_url(unsubscribe_url)
         _checked_url(landing_url)
         template = self._template(event, method, bool(unsubscribe_url), bool(landing_url))
         date_header, dtstamp = self._now()
-        calendar = template.calendar.fill((_fold(template.attendee + address.encode()), dtstamp))
+        prefix = (
+            template.attendee if partstat is PartStat.NEEDS_ACTION else _attendee_prefix(method, partstat)
+        )
+        calendar = template.calendar.fill((_fold(prefix + address.encode()), dtstamp))
         plain, html = template.bodies(landing_url)
         raw = template.message.fill(
             (
@@ -422,10 +431,10 @@ def _organizer_line(rsvp_address: str, name: str) -> bytes:
 
 
 @cache
-def _attendee_prefix(method: Method) -> bytes:
+def _attendee_prefix(method: Method, partstat: PartStat = PartStat.NEEDS_ACTION) -> bytes:
     """The unfolded ATTENDEE line up to the address, as icalendar writes it."""
     marker = "attendee@calsnack.invalid"
-    line = str(VEvent().content_line("ATTENDEE", _guest(marker, method)))
+    line = str(VEvent().content_line("ATTENDEE", _guest(marker, method, partstat)))
     prefix, found, rest = line.partition(marker)
     if not found or rest:
         raise RuntimeError("icalendar did not render the attendee address as the end of its line")
@@ -596,16 +605,27 @@ def _organizer(rsvp_address: str, name: str) -> vCalAddress:
     return organizer
 
 
-def _guest(attendee: str, method: Method) -> vCalAddress:
-    """The one attendee; only a REQUEST asks for an answer (a cancellation expects none)."""
+def _guest(attendee: str, method: Method, partstat: PartStat = PartStat.NEEDS_ACTION) -> vCalAddress:
+    """The one attendee; only a REQUEST asks for an answer (a cancellation expects none), and
+    not again when it carries the answer the attendee gave."""
     guest = vCalAddress(f"mailto:{attendee}")
     guest.params.update(CUTYPE="INDIVIDUAL", ROLE="REQ-PARTICIPANT")
-    if method is Method.REQUEST:
+    if method is Method.REQUEST and partstat is PartStat.NEEDS_ACTION:
         guest.params.update(PARTSTAT="NEEDS-ACTION", RSVP="TRUE")
+    elif method is Method.REQUEST:
+        guest.params.update(PARTSTAT=partstat.value)
     return guest
 
 
-def _calendar(settings: Settings, event: Event, method: Method, *, attendee: str, stamp: datetime) -> bytes:
+def _calendar(
+    settings: Settings,
+    event: Event,
+    method: Method,
+    *,
+    attendee: str,
+    stamp: datetime,
+    partstat: PartStat = PartStat.NEEDS_ACTION,
+) -> bytes:
     """The organizer's VEVENT(s) as this revision, from our ORGANIZER to exactly one attendee."""
     source = Calendar.from_ical(event.calendar)
     calendar = Calendar()
@@ -613,7 +633,7 @@ def _calendar(settings: Settings, event: Event, method: Method, *, attendee: str
     calendar.add("VERSION", "2.0")
     calendar.add("METHOD", method.value)
     organizer = _organizer(settings.rsvp_address, event.organizer_name or event.organizer)
-    guest = _guest(attendee, method)
+    guest = _guest(attendee, method, partstat)
     for component in source.subcomponents:
         if component.name == "VTIMEZONE":
             calendar.add_component(component)
@@ -639,8 +659,16 @@ def _calendar(settings: Settings, event: Event, method: Method, *, attendee: str
 
 
 def _subject(event: Event, method: Method, when: str) -> str:
+    occurrence = event.changed_occurrence
     if method is Method.CANCEL:
         kind = "Cancelled"
+    elif occurrence:
+        # The series goes out with one occurrence moved or excluded: name that one, by its day.
+        day = _day(date.fromisoformat(occurrence))
+        if event.occurrence_cancelled:
+            kind, when = "Cancelled", f"{day} (this occurrence only)"
+        else:
+            kind, when = "Updated invitation", f"{day} (this occurrence moved)"
     elif event.sequence:
         kind = "Updated invitation"
     else:

@@ -16,7 +16,7 @@ from aws_lambda_powertools import Logger
 from calsnack.bootstrap import Services
 from calsnack.domain.model import Event, EventStatus, Method, Source, event_key
 from calsnack.ical.changes import Change, seen_change
-from calsnack.ical.merge import is_instance_only, merge_instances
+from calsnack.ical.merge import is_instance_only, merge_instances, occurrence_day
 from calsnack.ical.read import ClientEvent, NoCalendar, read_calendar_mail
 from calsnack.links import Links
 from calsnack.mail.inbound import InboundMail
@@ -83,6 +83,7 @@ def _new_event(services: Services, ev: ClientEvent, organizer: str, name: str, n
         origin_stamp=ev.dtstamp,
         created_at=now,
         updated_at=now,
+        sequence_raised_at=now,
     )
 
 
@@ -101,6 +102,10 @@ def _instance_change(
     updated = existing.revised(
         calendar=calendar,
         sequence=existing.sequence + 1,
+        sequence_raised_at=now,
+        occurrence_revision=existing.sequence + 1,
+        occurrence_day=occurrence_day(ev.calendar, existing.timezone),
+        occurrence_cancelled=method == "CANCEL",
         origin_sequence=ev.sequence,
         origin_stamp=ev.dtstamp,
         updated_at=now,
@@ -209,6 +214,8 @@ def _apply(services: Services, ev: ClientEvent, method: str, mail: InboundMail) 
         status=EventStatus.CONFIRMED,
         sequence=existing.sequence + 1 if changed else existing.sequence,
         quiet_revisions=existing.quiet_revisions + 1 if quiet else existing.quiet_revisions,
+        quiet_revision=existing.sequence + 1 if quiet else existing.quiet_revision,
+        sequence_raised_at=now if changed and not quiet else existing.sequence_raised_at,
         origin_sequence=ev.sequence,
         origin_stamp=ev.dtstamp,
         updated_at=now,

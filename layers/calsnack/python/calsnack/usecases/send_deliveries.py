@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from aws_lambda_powertools import Logger
 
 from calsnack.bootstrap import Services
-from calsnack.domain.model import Delivery, Event, Method
+from calsnack.domain.model import Attendee, Delivery, Event, Method, PartStat
 from calsnack.links import Links
 from calsnack.mail.invitation import InvitationRenderer
 from calsnack.messages import SendDeliveries
@@ -106,7 +106,9 @@ class Sender:
         if remaining() < wait + SEND_ALLOWANCE + FINISH_MARGIN:
             raise OutOfTime
 
-    def _send_one(self, event: Event, delivery: Delivery, remaining: Remaining) -> bool:
+    def _send_one(
+        self, event: Event, delivery: Delivery, attendee: Attendee | None, remaining: Remaining
+    ) -> bool:
         """False when the provider refused this recipient for good; `Throttled` after the backoff,
         `OutOfTime` when the next attempt might outlast the invocation."""
         try:
@@ -116,6 +118,10 @@ class Sender:
                 delivery.method,
                 unsubscribe_url=self.links.unsubscribe(delivery.email, event.organizer),
                 landing_url=self.links.landing(event.key),
+                # A quiet revision keeps the answer the attendee gave; anything else asks again.
+                partstat=attendee.partstat
+                if attendee is not None and event.answer_holds(attendee)
+                else PartStat.NEEDS_ACTION,
             )
         except ValueError as exc:
             # An address no mail header can carry: this recipient fails, the chunk goes on.
@@ -188,7 +194,7 @@ class Sender:
                         failed += 1
                     elif not due or event is None:
                         satisfied += 1
-                    elif self._send_one(event, d, remaining):
+                    elif self._send_one(event, d, attendee, remaining):
                         sent.append(Delivery(key, d.email, event.sequence, d.method))
                         satisfied += 1
                         mailed += 1

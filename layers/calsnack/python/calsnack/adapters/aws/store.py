@@ -211,8 +211,10 @@ def event_item(event: Event) -> Item:
     item: Item = _key(event_pk(event.key), event.key)
     for f in fields(Event):
         value = getattr(event, f.name)
-        if value is None or (f.name == "quiet_revisions" and not value):
-            continue  # quiet revisions are rare: the usual 0 costs no bytes
+        if value is None or (
+            f.name in ("quiet_revisions", "occurrence_day", "occurrence_cancelled") and not value
+        ):
+            continue  # quiet revisions and occurrence changes are rare: the usual 0 or "" costs no bytes
         if f.name == "calendar":
             if _rebuilds_calendar(event):
                 continue
@@ -274,6 +276,11 @@ def event_from_item(item: Item) -> Event:
         status=EventStatus(_str(item, "status")),
         sequence=_int(item, "sequence"),
         quiet_revisions=_int(item, "quiet_revisions") if "quiet_revisions" in item else 0,
+        quiet_revision=_int(item, "quiet_revision") if "quiet_revision" in item else None,
+        sequence_raised_at=_datetime(item, "sequence_raised_at"),
+        occurrence_revision=_int(item, "occurrence_revision") if "occurrence_revision" in item else None,
+        occurrence_day=_str(item, "occurrence_day") if "occurrence_day" in item else "",
+        occurrence_cancelled="occurrence_cancelled" in item and item["occurrence_cancelled"]["BOOL"],
         origin_sequence=_int(item, "origin_sequence"),
         origin_stamp=_datetime(item, "origin_stamp"),
         applied_row=_str(item, "applied_row"),

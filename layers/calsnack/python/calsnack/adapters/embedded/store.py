@@ -111,7 +111,7 @@ _ADDED_COLUMNS = (
 #: Host parameters one IN (...) list binds; SQLite's default limit is 999 before 3.32.
 _IN_CHUNK = 500
 
-_DATETIME_FIELDS = ("start", "end", "origin_stamp", "created_at", "updated_at")
+_DATETIME_FIELDS = ("start", "end", "origin_stamp", "created_at", "updated_at", "sequence_raised_at")
 
 
 def event_to_json(event: Event) -> str:
