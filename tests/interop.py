@@ -1,8 +1,10 @@
 """Every calendar the service sends, read the way receiving clients read it.
 
-icalendar always; libical's RFC 5546 restriction check (what Evolution and other GNOME
-clients run) through Debian's python3-gi and gir1.2-ical-3.0 when the machine has them.
-Without libical the check warns (pytest shows it) and still holds every object to icalendar.
+icalendar and vobject (the Python port of what Radicale and older CalDAV tools read with) always;
+libical's RFC 5546 restriction check (what Evolution and other GNOME clients run) through
+Debian's python3-gi and gir1.2-ical-3.0 when the machine has them. Without libical the check
+warns (pytest shows it) and still holds every object to icalendar and vobject. The readers must
+agree on each VEVENT's start instant, the occurrence it overrides and the occurrences it excludes.
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ from __future__ import annotations
 import sys
 import warnings
 from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from typing import Any
 
+import vobject
 from icalendar import Calendar
 
 SYSTEM_PACKAGES = "/usr/lib/python3/dist-packages"
@@ -60,6 +64,61 @@ def libical_errors(text: str) -> list[str]:
     return [line for line in component.as_ical_string().splitlines() if "X-LIC-ERROR" in line]
 
 
+#: A start as readers must agree on it: a UTC instant, a floating wall time or a date.
+Instant = tuple[str, datetime | date]
+
+
+def instant(value: datetime | date) -> Instant:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return ("utc", value.astimezone(UTC))
+    return ("floating" if isinstance(value, datetime) else "date", value)
+
+
+#: Per VEVENT, in order: (UID, overridden occurrence, start, excluded occurrences).
+Starts = list[tuple[str, Instant | None, Instant, frozenset[Instant]]]
+
+
+def icalendar_starts(calendar: Calendar) -> Starts:
+    starts = []
+    for vevent in calendar.walk("VEVENT"):
+        rid = vevent.get("RECURRENCE-ID")
+        exdates = vevent.get("EXDATE", [])
+        excluded = frozenset(
+            instant(value.dt)
+            for prop in (exdates if isinstance(exdates, list) else [exdates])
+            for value in prop.dts
+        )
+        starts.append(
+            (
+                str(vevent["UID"]),
+                None if rid is None else instant(rid.dt),
+                instant(vevent.decoded("DTSTART")),
+                excluded,
+            )
+        )
+    return starts
+
+
+def vobject_starts(text: str) -> Starts:
+    """What vobject reads; it raises on what it cannot parse, and that fails the test."""
+    calendar = vobject.readOne(text, validate=True)
+    starts = []
+    for vevent in calendar.contents.get("vevent", []):
+        rid = vevent.contents.get("recurrence-id")
+        excluded = frozenset(
+            instant(value) for line in vevent.contents.get("exdate", []) for value in line.value
+        )
+        starts.append(
+            (
+                str(vevent.uid.value),
+                None if not rid else instant(rid[0].value),
+                instant(vevent.dtstart.value),
+                excluded,
+            )
+        )
+    return starts
+
+
 def sent_calendars_are_clean(messages: Iterable[EmailMessage]) -> list[Calendar]:
     """Assert every calendar in `messages` reads without error; returns them parsed by icalendar."""
     parsed = []
@@ -74,6 +133,7 @@ def sent_calendars_are_clean(messages: Iterable[EmailMessage]) -> list[Calendar]
                 if name not in ("BEGIN", "END"):
                     assert value.to_ical() != b"", f"empty {name} in\n{text}"
         parsed.append(calendar)
+        assert vobject_starts(text) == icalendar_starts(calendar), f"vobject reads another start in\n{text}"
         errors = libical_errors(text)
         assert errors == [], "\n".join([*errors, text])
     if libical() is None:

@@ -603,3 +603,20 @@ def test_an_occurrence_moved_or_cancelled_is_named_in_the_subject(world: World) 
     world.pump()
     assert len(world.mails_to("ann@example.test")) == 4
     assert "occurrence" not in world.mails_to("ann@example.test")[-1]["Subject"]
+
+
+def test_the_second_reader_catches_a_zone_that_disagrees_with_its_name() -> None:
+    """tests/interop.py holds vobject's reading (it follows the VTIMEZONE) to icalendar's (which
+    follows the TZID's IANA name): a VTIMEZONE with a wrong offset makes them disagree."""
+    text = "\r\n".join([
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//EN", "METHOD:REQUEST",
+        "BEGIN:VTIMEZONE", "TZID:Europe/Paris", "BEGIN:STANDARD", "TZOFFSETFROM:+0200", "TZOFFSETTO:+0300",
+        "DTSTART:19701025T030000", "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU", "END:STANDARD", "END:VTIMEZONE",
+        "BEGIN:VEVENT", "UID:a@example.test", "DTSTAMP:20270101T000000Z",
+        "DTSTART;TZID=Europe/Paris:20270115T100000", "RRULE:FREQ=WEEKLY",
+        "EXDATE;TZID=Europe/Paris:20270122T100000", "END:VEVENT", "END:VCALENDAR", "",
+    ])  # fmt: skip
+    message = EmailMessage()
+    message.add_attachment(text.encode(), maintype="text", subtype="calendar")
+    with pytest.raises(AssertionError, match="vobject reads another start"):
+        sent_calendars_are_clean([message])
