@@ -2,24 +2,31 @@
 
 icalendar and vobject (the Python port of what Radicale and older CalDAV tools read with) always;
 libical's RFC 5546 restriction check (what Evolution and other GNOME clients run) through
-Debian's python3-gi and gir1.2-ical-3.0 when the machine has them. Without libical the check
-warns (pytest shows it) and still holds every object to icalendar and vobject. The readers must
+Debian's python3-gi and gir1.2-ical-3.0, and ical.js (what Thunderbird and Nextcloud's web
+calendar run) through node and `tests/icaljs` (`npm ci` there), when the machine has them.
+Without libical or ical.js the check warns (pytest shows it) and still holds every object to
+icalendar and vobject. The readers must
 agree on each VEVENT's start instant, the occurrence it overrides and the occurrences it excludes.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 import sys
 import warnings
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import vobject
 from icalendar import Calendar
 
 SYSTEM_PACKAGES = "/usr/lib/python3/dist-packages"
+ICALJS = Path(__file__).parent / "icaljs"
 
 
 def libical() -> Any | None:
@@ -127,6 +134,48 @@ def vobject_starts(text: str) -> Starts:
     return starts
 
 
+def icaljs_missing() -> str:
+    """Why ical.js cannot read here, "" when it can."""
+    if shutil.which("node") is None:
+        return "node is not installed"
+    if not (ICALJS / "node_modules" / "ical.js" / "package.json").is_file():
+        return f"ical.js is not installed (npm ci in {ICALJS})"
+    return ""
+
+
+def as_json(moment: Instant | None) -> list[Any] | None:
+    """An instant as tests/icaljs/read.mjs writes it."""
+    if moment is None:
+        return None
+    kind, value = moment
+    if kind == "utc":
+        assert isinstance(value, datetime)
+        return [kind, int(value.timestamp())]
+    return [kind, value.isoformat()]
+
+
+def icaljs_starts(texts: list[str]) -> list[list[list[Any]]]:
+    """What ical.js reads of each text, one node process for them all; a parse error fails."""
+    done = subprocess.run(
+        ["node", str(ICALJS / "read.mjs")],
+        input=json.dumps(texts),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, f"ical.js could not read a sent calendar:\n{done.stderr}"
+    read: list[list[list[Any]]] = json.loads(done.stdout)
+    return [[[uid, rid, start, sorted(excluded)] for uid, rid, start, excluded in events] for events in read]
+
+
+def icaljs_expected(calendar: Calendar) -> list[list[Any]]:
+    return [
+        [uid, as_json(rid), as_json(start), sorted(as_json(e) for e in excluded)]  # type: ignore[type-var]
+        for uid, rid, start, excluded in icalendar_starts(calendar)
+    ]
+
+
 def sent_calendars_are_clean(messages: Iterable[EmailMessage]) -> list[Calendar]:
     """Assert every calendar in `messages` reads without error; returns them parsed by icalendar."""
     parsed = []
@@ -144,6 +193,12 @@ def sent_calendars_are_clean(messages: Iterable[EmailMessage]) -> list[Calendar]
         assert vobject_starts(text) == icalendar_starts(calendar), f"vobject reads another start in\n{text}"
         errors = libical_errors(text)
         assert errors == [], "\n".join([*errors, text])
+    missing = icaljs_missing()
+    if missing:
+        warnings.warn(f"ical.js reading skipped: {missing}", stacklevel=2)
+    else:
+        for text, calendar, read in zip(texts, parsed, icaljs_starts(texts), strict=True):
+            assert read == icaljs_expected(calendar), f"ical.js reads another start in\n{text}"
     if libical() is None:
         warnings.warn("libical's RFC 5546 check skipped: needs python3-gi and gir1.2-ical-3.0", stacklevel=2)
     return parsed

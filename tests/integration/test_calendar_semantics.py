@@ -17,9 +17,16 @@ import pytest
 from calsnack.domain.model import event_key
 from calsnack.usecases.answer_rsvp import ButtonAnswer, answer_rsvp
 from calsnack.usecases.build_report import report_event
+from icalendar import Calendar
 
 from tests.integration.conftest import World
-from tests.interop import calendar_parts, sent_calendars_are_clean
+from tests.interop import (
+    calendar_parts,
+    icaljs_expected,
+    icaljs_missing,
+    icaljs_starts,
+    sent_calendars_are_clean,
+)
 from tests.mailfactory import batch_mail, calendar_mail, calendar_text, invitation, reply
 from tests.unit.ical.conftest import BUNDLED
 
@@ -605,18 +612,30 @@ def test_an_occurrence_moved_or_cancelled_is_named_in_the_subject(world: World) 
     assert "occurrence" not in world.mails_to("ann@example.test")[-1]["Subject"]
 
 
-def test_the_second_reader_catches_a_zone_that_disagrees_with_its_name() -> None:
-    """tests/interop.py holds vobject's reading (it follows the VTIMEZONE) to icalendar's (which
-    follows the TZID's IANA name): a VTIMEZONE with a wrong offset makes them disagree."""
-    text = "\r\n".join([
+#: A VTIMEZONE whose offset is not Europe/Paris's: readers that follow it disagree with icalendar.
+WRONG_ZONE = "\r\n".join([
         "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//EN", "METHOD:REQUEST",
         "BEGIN:VTIMEZONE", "TZID:Europe/Paris", "BEGIN:STANDARD", "TZOFFSETFROM:+0200", "TZOFFSETTO:+0300",
         "DTSTART:19701025T030000", "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU", "END:STANDARD", "END:VTIMEZONE",
         "BEGIN:VEVENT", "UID:a@example.test", "DTSTAMP:20270101T000000Z",
         "DTSTART;TZID=Europe/Paris:20270115T100000", "RRULE:FREQ=WEEKLY",
         "EXDATE;TZID=Europe/Paris:20270122T100000", "END:VEVENT", "END:VCALENDAR", "",
-    ])  # fmt: skip
+])  # fmt: skip
+
+
+def test_the_second_reader_catches_a_zone_that_disagrees_with_its_name() -> None:
+    """tests/interop.py holds vobject's reading (it follows the VTIMEZONE) to icalendar's (which
+    follows the TZID's IANA name): a VTIMEZONE with a wrong offset makes them disagree."""
     message = EmailMessage()
-    message.add_attachment(text.encode(), maintype="text", subtype="calendar")
+    message.add_attachment(WRONG_ZONE.encode(), maintype="text", subtype="calendar")
     with pytest.raises(AssertionError, match="vobject reads another start"):
         sent_calendars_are_clean([message])
+
+
+def test_icaljs_reads_the_start_the_vtimezone_gives() -> None:
+    """ical.js, the third reader, follows the VTIMEZONE too, so the wrong offset shows there."""
+    if missing := icaljs_missing():
+        pytest.skip(f"ical.js reading: {missing}")
+    [read] = icaljs_starts([WRONG_ZONE])
+    assert read != icaljs_expected(Calendar.from_ical(WRONG_ZONE))
+    assert read[0][2] == ["utc", int(datetime(2027, 1, 15, 7, tzinfo=UTC).timestamp())]
