@@ -295,6 +295,25 @@ def test_refresh_resends_the_current_version_once_an_hour(world: World) -> None:
     assert world.mails_to("zed@example.test") == []
 
 
+def test_a_refresh_after_the_cancellation_gets_the_cancellation_again(world: World) -> None:
+    """RFC 5546 §3.2.6: the current version of a cancelled event is its CANCEL."""
+    uid = f"{uuid.uuid4()}@google.com"
+    our_uid, _ = invited_attendee(world, uid)
+    world.deliver(
+        "snack", invitation(uid, method="CANCEL", domain=world.domain, sequence=1), sender=ORGANIZER
+    )
+    world.pump()
+    _, cancelled = world.mails_to("ann@example.test")
+    assert "METHOD:CANCEL" in next(iter(calendar_parts(cancelled)))
+    world.deliver("other", refresh_mail(our_uid, "ann@example.test", world.domain), sender="ann@example.test")
+    world.deliver("other", refresh_mail(our_uid, "zed@example.test", world.domain), sender="zed@example.test")
+    world.pump()
+    *_, again = world.mails_to("ann@example.test")
+    assert again is not cancelled and len(world.mails_to("ann@example.test")) == 3
+    assert "METHOD:CANCEL" in next(iter(calendar_parts(again)))
+    assert world.mails_to("zed@example.test") == [], "never sent the event, never sent its cancellation"
+
+
 def test_a_counter_reaches_the_organizer(world: World) -> None:
     """Google sends its "propose a new time" as METHOD:COUNTER under method=REPLY."""
     uid = f"{uuid.uuid4()}@google.com"

@@ -62,16 +62,19 @@ def _once_per_window(services: Services, kind: str, event: Event, email: str) ->
 
 def _refresh(services: Services, event: Event, known: Attendee, mail: InboundMail) -> None:
     """RFC 5546 §3.2.6: the attendee asks for the current version; it is sent to them again,
-    even though the service already sent it (their client lost it)."""
-    if event.cancelled or not (known.partstat in GOING or known.invited):
+    even though the service already sent it (their client lost it). For a cancelled event the
+    current version is the cancellation, sent again to whoever was sent it."""
+    entitled = known.cancel_sent if event.cancelled else (known.partstat in GOING or known.invited)
+    if not entitled:
         logger.info("refresh not answered", extra={"event": event.key, "sender": mail.sender})
         return
     if not _once_per_window(services, "refresh", event, mail.sender):
         logger.info("refresh repeated within the hour", extra={"event": event.key, "sender": mail.sender})
         return
+    method = Method.CANCEL if event.cancelled else Method.REQUEST
     enqueue_deliveries(
         services,
-        [Delivery(event.key, mail.sender, event.sequence, Method.REQUEST, resend=True)],
+        [Delivery(event.key, mail.sender, event.sequence, method, resend=True)],
         chunk=f"refresh:{mail.message_id}",
     )
 

@@ -97,7 +97,7 @@ class Sender:
         if event is None:
             return False
         if delivery.method is Method.CANCEL:
-            return event.cancelled and not cancel_sent
+            return event.cancelled and (delivery.resend or not cancel_sent)
         # Always the current revision: a queued older one is satisfied by sending the newest.
         return not event.cancelled and (delivery.resend or invited is None or invited < event.sequence)
 
