@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 from calsnack.domain.model import Answer, Channel, Event, EventStatus, PartStat, Source, event_key
+from calsnack.ical.write import event_calendar
 
 T0 = datetime(2031, 5, 17, 9, 30, tzinfo=UTC)
 
@@ -49,3 +51,19 @@ def answer(email: str, partstat: PartStat, at: datetime, channel: Channel = Chan
     return Answer(
         organizer="org@corp.example", event_id="e", email=email, partstat=partstat, at=at, channel=channel
     )
+
+
+def calendar_of(event: Event, **changes: Any) -> str:
+    """The calendar `event_calendar` writes for the event's own fields, with `changes` to them
+    (a reminder, naive local times)."""
+    fields: dict[str, Any] = {
+        "start": event.start,
+        "end": event.end,
+        "timezone": event.timezone,
+        "summary": event.summary,
+        "location": event.location,
+        "description": event.description,
+        "meeting_url": event.meeting_url,
+        "all_day": event.all_day,
+    }
+    return event_calendar(**(fields | changes))

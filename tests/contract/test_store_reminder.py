@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 from calsnack.ical.alarms import reminder_of
-from calsnack.ical.write import event_calendar, fields_calendar
+from calsnack.ical.write import fields_calendar
 
-from tests.contract.builders import make_event, unique
+from tests.contract.builders import calendar_of, make_event, unique
 
 
 def test_a_csv_events_reminder_survives_the_store(store):
     event = make_event(f"ada@{unique()}.example", unique("ev-"))
-    with_alarm = event_calendar(
-        start=event.start,
-        end=event.end,
-        timezone=event.timezone,
-        summary=event.summary,
-        location=event.location,
-        description=event.description,
-        meeting_url=event.meeting_url,
-        reminder=30,
-    )
+    with_alarm = calendar_of(event, reminder=30)
     # The DynamoDB store leaves out a calendar the event's fields rebuild; these fields do not
     # hold the reminder, so the text must be kept.
     assert with_alarm != fields_calendar(event)

@@ -19,7 +19,6 @@ from calsnack.adapters.embedded.blobs import FileBlobStore
 from calsnack.bootstrap import Services
 from calsnack.config import Settings
 from calsnack.domain.model import Delivery, Method
-from calsnack.ical.write import event_calendar
 from calsnack.ports import OutgoingMail, QueueName, Throttled
 from calsnack.serve.runtime import quiet_powertools
 from calsnack.usecases.enqueue import enqueue_deliveries
@@ -28,7 +27,7 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from tests.contract.adapter_sets import MAIL_DOMAIN, REGION, TABLE, create_table
-from tests.contract.builders import make_event, unique
+from tests.contract.builders import calendar_of, make_event, unique
 from tests.lambda_runtime import FakeClock, Limits, SqsEventSource, guarded
 
 #: What one SES SendEmail call takes (p99 is well under this in a region near the function).
@@ -103,16 +102,7 @@ def queue_invitations(services: Services, count: int) -> tuple[str, list[str]]:
     """`count` invitations to one event, packed as the service packs them: its key, the addresses."""
     tag = unique()
     plain = make_event(f"olga@{tag}.test", f"budget-{tag}", sequence=0, version=0)
-    calendar = event_calendar(
-        start=plain.start.replace(tzinfo=None),
-        end=plain.end.replace(tzinfo=None),
-        timezone=plain.timezone,
-        summary=plain.summary,
-        location=plain.location,
-        description=plain.description,
-        meeting_url=plain.meeting_url,
-        all_day=False,
-    )
+    calendar = calendar_of(plain, start=plain.start.replace(tzinfo=None), end=plain.end.replace(tzinfo=None))
     event = services.store.put_event(plain.revised(calendar=calendar))
     emails = [f"guest{n:05d}@{tag}.test" for n in range(count)]
     deliveries = [Delivery(event.key, e, event.sequence, Method.REQUEST) for e in emails]

@@ -8,13 +8,12 @@ import re
 import uuid
 
 import pytest
-from calsnack.ical.write import event_calendar
 from calsnack.serve.lambda_events import LambdaContext
 from calsnack.usecases.answer_rsvp import ButtonAnswer, answer_rsvp
 from calsnack.usecases.build_report import report_event
 
 from lambdas.feedback.handler import lambda_handler
-from tests.contract.builders import make_event
+from tests.contract.builders import calendar_of, make_event
 from tests.integration.conftest import World
 
 
@@ -57,16 +56,7 @@ def test_a_hard_bounce_of_an_invitation_is_counted_on_its_event(world: World) ->
     organizer, guest = f"olga@{tag}.test", f"Guest@{tag}.test"
     store = world.services.store
     plain = make_event(organizer, f"bounce-{tag}", sequence=0, version=0)
-    calendar = event_calendar(
-        start=plain.start.replace(tzinfo=None),
-        end=plain.end.replace(tzinfo=None),
-        timezone=plain.timezone,
-        summary=plain.summary,
-        location=plain.location,
-        description=plain.description,
-        meeting_url=plain.meeting_url,
-        all_day=False,
-    )
+    calendar = calendar_of(plain, start=plain.start.replace(tzinfo=None), end=plain.end.replace(tzinfo=None))
     event = store.put_event(plain.revised(calendar=calendar))
     answer_rsvp(world.services, event.key, ButtonAnswer.MAYBE, guest)
     world.pump()

@@ -8,10 +8,11 @@ from dataclasses import replace
 
 import pytest
 from calsnack.domain.model import Method
-from calsnack.ical.write import event_calendar
 from calsnack.mail import invitation
 from calsnack.mail.invitation import InvitationRenderer
 from icalendar import Calendar
+
+from tests.contract.builders import calendar_of
 
 from .test_distinct_events import nth_event, render_both
 from .test_invitation import LANDING, SETTINGS, assert_equivalent
@@ -19,17 +20,7 @@ from .test_invitation import LANDING, SETTINGS, assert_equivalent
 
 def with_reminder(n: int, minutes: int):
     event = nth_event(n)
-    text = event_calendar(
-        start=event.start,
-        end=event.end,
-        timezone=event.timezone,
-        summary=event.summary,
-        location=event.location,
-        description=event.description,
-        meeting_url=event.meeting_url,
-        all_day=event.all_day,
-        reminder=minutes,
-    )
+    text = calendar_of(event, reminder=minutes)
     return replace(event, calendar=text)
 
 
