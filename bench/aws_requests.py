@@ -131,8 +131,8 @@ class Meter:
 def run_shape(shape: str, invitations: int) -> dict[str, Any]:
     import boto3
     from calsnack import bootstrap
-    from calsnack.bootstrap import Services
     from calsnack.config import Settings
+    from calsnack.ports import Services
     from calsnack.serve.runtime import quiet_powertools
     from moto import mock_aws
     from moto.dynamodb.models.table import Table

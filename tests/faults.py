@@ -16,9 +16,8 @@ from calsnack.adapters.embedded.blobs import FileBlobStore
 from calsnack.adapters.embedded.mailer import MaildirMailer
 from calsnack.adapters.embedded.queue import SqliteQueue
 from calsnack.adapters.embedded.store import SqliteStore
-from calsnack.bootstrap import Services
 from calsnack.config import Settings
-from calsnack.ports import OutgoingMail, QueueMessage, QueueName, Throttled
+from calsnack.ports import OutgoingMail, QueueMessage, QueueName, Services, Throttled
 from calsnack.serve.runtime import quiet_powertools
 from calsnack.serve.workers import EventSource, Worker
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import uuid
 from email.message import EmailMessage
 
-from calsnack.bootstrap import Services
 from calsnack.messages import ApplyRows, FanOut, SendDeliveries, decode
-from calsnack.ports import QueueMessage, QueueName
+from calsnack.ports import QueueMessage, QueueName, Services
 from calsnack.usecases.apply_command_rows import apply_rows, settle
 from calsnack.usecases.fan_out import fan_out
 from calsnack.usecases.receive_mail import receive_mail

@@ -13,9 +13,8 @@ from typing import Any
 
 import pytest
 from calsnack import bootstrap
-from calsnack.bootstrap import Services
 from calsnack.config import Settings
-from calsnack.ports import QueueName
+from calsnack.ports import QueueName, Services
 from calsnack.serve.lambda_events import LambdaContext, s3_put_event
 from calsnack.serve.runtime import quiet_powertools
 from moto import mock_aws

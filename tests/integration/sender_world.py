@@ -16,10 +16,9 @@ from calsnack.adapters.aws.mailer import SesMailer
 from calsnack.adapters.aws.queue import SqsQueue
 from calsnack.adapters.aws.store import DynamoStore
 from calsnack.adapters.embedded.blobs import FileBlobStore
-from calsnack.bootstrap import Services
 from calsnack.config import Settings
 from calsnack.domain.model import Delivery, Method
-from calsnack.ports import OutgoingMail, QueueName, Throttled
+from calsnack.ports import OutgoingMail, QueueName, Services, Throttled
 from calsnack.serve.runtime import quiet_powertools
 from calsnack.usecases.enqueue import enqueue_deliveries
 from moto import mock_aws

@@ -21,13 +21,12 @@ from calsnack.adapters.embedded.blobs import FileBlobStore
 from calsnack.adapters.embedded.mailer import MaildirMailer
 from calsnack.adapters.embedded.store import SqliteStore
 from calsnack.api.management import MANAGEMENT_PREFIXES
-from calsnack.bootstrap import Services
 from calsnack.config import Settings
 from calsnack.domain.model import Answer, Channel, Event, EventStatus, PartStat, Source, event_key
 from calsnack.ical.write import event_calendar
 from calsnack.links import Links
 from calsnack.messages import IngestBatch, SendDeliveries, decode
-from calsnack.ports import QueueName
+from calsnack.ports import QueueName, Services
 from calsnack.serve.http import Authorizer
 from calsnack.serve.lambda_events import LambdaContext, api_gateway_event, response_body
 from calsnack.serve.runtime import quiet_powertools

@@ -8,8 +8,8 @@ import pytest
 from calsnack.adapters.embedded.blobs import FileBlobStore
 from calsnack.adapters.embedded.mailer import MaildirMailer
 from calsnack.adapters.embedded.store import SqliteStore
-from calsnack.bootstrap import Services
 from calsnack.config import Settings
+from calsnack.ports import Services
 
 from tests.harness import RecordingQueue
 

@@ -6,9 +6,8 @@ import json
 import random
 import string
 
-from calsnack.bootstrap import Services
 from calsnack.messages import ApplyRows, decode
-from calsnack.ports import QueueName
+from calsnack.ports import QueueName, Services
 from calsnack.usecases.ingest_batch import MESSAGE_BYTES, ROWS_PER_MESSAGE, BatchRequest, ingest_batch
 
 from tests.harness import RecordingQueue

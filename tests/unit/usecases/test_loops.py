@@ -5,7 +5,7 @@ from __future__ import annotations
 from email.message import EmailMessage
 
 import pytest
-from calsnack.bootstrap import Services
+from calsnack.ports import Services
 
 from tests.harness import deliver
 from tests.unit.usecases.conftest import DOMAIN, Outbox

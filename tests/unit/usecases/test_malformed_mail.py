@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from calsnack.bootstrap import Services
 from calsnack.mail.inbound import MAX_MIME_DEPTH
+from calsnack.ports import Services
 from calsnack.usecases import receive_mail as receive_module
 
 from tests.harness import deliver

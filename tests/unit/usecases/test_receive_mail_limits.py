@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from calsnack.bootstrap import Services
 from calsnack.ical import read
+from calsnack.ports import Services
 
 from tests.harness import deliver
 from tests.mailfactory import DOMAIN, calendar_mail, calendar_text, invitation, reply

@@ -7,35 +7,10 @@ before it feeds the very same handlers.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from calsnack.config import Settings
-from calsnack.ports import BlobStore, Mailer, Store, WorkQueue
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass
-class Services:
-    settings: Settings
-    store: Store
-    queue: WorkQueue
-    blobs: BlobStore
-    mailer: Mailer
-    clock: Callable[[], datetime] = field(default=utc_now)
-    #: Seconds on a clock that only goes forward, and waiting: the sender paces and keeps to its
-    #: time budget with these, so tests can run a Lambda's minutes on a fake clock.
-    monotonic: Callable[[], float] = field(default=time.monotonic)
-    sleep: Callable[[float], None] = field(default=time.sleep)
-    #: Where the stream exporter writes the analytics tables (the analytics bucket); None elsewhere.
-    analytics: BlobStore | None = None
-
+from calsnack.ports import Services
 
 _installed: Services | None = None
 

@@ -6,12 +6,14 @@ suite (`tests/contract`) runs against both.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import BinaryIO, Protocol
 
+from calsnack.config import Settings
 from calsnack.domain.model import (
     Answer,
     ApiKey,
@@ -267,3 +269,26 @@ class Mailer(Protocol):
         `SendingStopped` (no message can go until the account's state changes).
         """
         ...
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    """Every port a use case is given, in one bundle: use cases depend on this, never on which
+    adapters fill it (only the composition root, `bootstrap`, chooses them)."""
+
+    settings: Settings
+    store: Store
+    queue: WorkQueue
+    blobs: BlobStore
+    mailer: Mailer
+    clock: Callable[[], datetime] = field(default=utc_now)
+    #: Seconds on a clock that only goes forward, and waiting: the sender paces and keeps to its
+    #: time budget with these, so tests can run a Lambda's minutes on a fake clock.
+    monotonic: Callable[[], float] = field(default=time.monotonic)
+    sleep: Callable[[float], None] = field(default=time.sleep)
+    #: Where the stream exporter writes the analytics tables (the analytics bucket); None elsewhere.
+    analytics: BlobStore | None = None

@@ -43,7 +43,7 @@ def remove_previous_export(out: Path) -> None:
 def run(args: argparse.Namespace) -> int:
     from calsnack.adapters.embedded.blobs import FileBlobStore
     from calsnack.adapters.embedded.store import SqliteStore
-    from calsnack.bootstrap import utc_now
+    from calsnack.ports import utc_now
     from calsnack.usecases.export_snapshot import export_snapshot
 
     out: Path = args.out

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 
-from calsnack.bootstrap import utc_now
 from calsnack.config import Settings
-from calsnack.ports import OutgoingMail
+from calsnack.ports import OutgoingMail, utc_now
 
 
 @dataclass(frozen=True, slots=True)

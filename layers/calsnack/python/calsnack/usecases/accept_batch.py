@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 
-from calsnack.bootstrap import Services
 from calsnack.csvcommands.read import BatchRefused, read_commands
 from calsnack.domain.model import BatchStatus, RowError, domain_of
 from calsnack.messages import IngestBatch, encode
-from calsnack.ports import QueueMessage, QueueName
+from calsnack.ports import QueueMessage, QueueName, Services
 from calsnack.usecases.finish_batch import finish_batch
 from calsnack.usecases.ingest_batch import BatchRequest, ingest_batch
 

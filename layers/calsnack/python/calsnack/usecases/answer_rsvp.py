@@ -19,7 +19,6 @@ from enum import StrEnum
 
 from aws_lambda_powertools import Logger
 
-from calsnack.bootstrap import Services
 from calsnack.domain.model import (
     Answer,
     Channel,
@@ -32,7 +31,7 @@ from calsnack.domain.model import (
 )
 from calsnack.links import Links
 from calsnack.mail.answer_confirmation import answer_confirmation
-from calsnack.ports import Rejected, Throttled
+from calsnack.ports import Rejected, Services, Throttled
 from calsnack.usecases.enqueue import enqueue_deliveries
 
 logger = Logger(child=True)

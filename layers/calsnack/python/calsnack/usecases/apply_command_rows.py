@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from calsnack.bootstrap import Services
 from calsnack.domain.commands import CommandName, CommandRow, EventFields
 from calsnack.domain.mail_providers import is_public_mail_domain
 from calsnack.domain.model import (
@@ -29,7 +28,7 @@ from calsnack.ical.alarms import reminder_of
 from calsnack.ical.write import event_calendar
 from calsnack.ical.zones import nonexistent_time
 from calsnack.messages import ApplyRows
-from calsnack.ports import Conflict, QueueMessage, QueueName
+from calsnack.ports import Conflict, QueueMessage, QueueName, Services
 from calsnack.usecases.enqueue import delivery_messages, fan_out_message
 from calsnack.usecases.finish_batch import finish_batch
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from calsnack.bootstrap import Services
 from calsnack.domain.model import Delivery, Method
 from calsnack.messages import FanOut, SendDeliveries, encode
-from calsnack.ports import QueueMessage, QueueName
+from calsnack.ports import QueueMessage, QueueName, Services
 
 #: Personal messages per queue message: one sender invocation's worth at a modest send rate.
 DELIVERIES_PER_MESSAGE = 200

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 
-from calsnack.bootstrap import Services
 from calsnack.csvcommands.refused import RefusedDigest, digest_refusals, refused_attachment
 from calsnack.mail.compose import Attachment, compose
+from calsnack.ports import Services
 from calsnack.usecases.event_links import batch_events, dashboard_link, event_links, links_csv
 
 logger = Logger(child=True)

@@ -13,7 +13,6 @@ from datetime import datetime
 
 from aws_lambda_powertools import Logger
 
-from calsnack.bootstrap import Services
 from calsnack.domain.model import Event, EventStatus, Method, Source, event_key
 from calsnack.ical.changes import Change, seen_change
 from calsnack.ical.merge import is_instance_only, merge_instances, occurrence_day
@@ -21,7 +20,7 @@ from calsnack.ical.read import ClientEvent, NoCalendar, read_calendar_mail
 from calsnack.links import Links
 from calsnack.mail.inbound import InboundMail
 from calsnack.mail.snack import snack_mail
-from calsnack.ports import Conflict
+from calsnack.ports import Conflict, Services
 from calsnack.usecases.enqueue import enqueue_fan_out
 from calsnack.usecases.notify import explain_refusal
 

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 
 from aws_lambda_powertools import Logger
 
-from calsnack.bootstrap import Services
 from calsnack.csvcommands.read import BatchRefused, read_commands
 from calsnack.domain.commands import CommandRow
 from calsnack.domain.model import BatchStatus, RowError, domain_of
 from calsnack.messages import ApplyRows, encode
-from calsnack.ports import QueueMessage, QueueName
+from calsnack.ports import QueueMessage, QueueName, Services
 from calsnack.usecases.finish_batch import finish_batch
 
 logger = Logger(child=True)

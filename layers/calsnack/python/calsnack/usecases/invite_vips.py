@@ -11,10 +11,10 @@ import re
 from collections.abc import Sequence
 from email.message import EmailMessage
 
-from calsnack.bootstrap import Services
 from calsnack.domain.model import Delivery, Event, Method, normalize_address
 from calsnack.mail.compose import compose
 from calsnack.mail.inbound import InboundMail
+from calsnack.ports import Services
 from calsnack.usecases.answer_rsvp import valid_address
 from calsnack.usecases.enqueue import enqueue_deliveries
 from calsnack.usecases.notify import explain_refusal

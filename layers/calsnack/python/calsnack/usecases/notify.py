@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 
-from calsnack.bootstrap import Services
 from calsnack.mail.compose import compose
 from calsnack.mail.inbound import InboundMail
+from calsnack.ports import Services
 
 logger = Logger(child=True)
 

@@ -12,10 +12,10 @@ from email.message import EmailMessage
 
 from aws_lambda_powertools import Logger
 
-from calsnack.bootstrap import Services
 from calsnack.csvcommands.read import BatchRefused
 from calsnack.links import Links
 from calsnack.mail.inbound import InboundMail, parse_inbound
+from calsnack.ports import Services
 from calsnack.usecases.handle_invitation import handle_invitation
 from calsnack.usecases.ingest_batch import BatchRequest, ingest_batch
 from calsnack.usecases.invite_vips import invite_vips

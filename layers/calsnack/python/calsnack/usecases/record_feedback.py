@@ -12,9 +12,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from calsnack.bootstrap import Services
 from calsnack.domain.model import normalize_address
 from calsnack.mail.message_id import event_key_of_message_id
+from calsnack.ports import Services
 
 
 @dataclass(frozen=True, slots=True)

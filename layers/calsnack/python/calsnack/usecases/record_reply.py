@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools import Logger
 
-from calsnack.bootstrap import Services
 from calsnack.domain.model import (
     GOING,
     Answer,
@@ -28,6 +27,7 @@ from calsnack.ical.merge import is_instance_only
 from calsnack.ical.read import ATTENDEE_METHODS, ClientEvent, NoCalendar, read_calendar_mail
 from calsnack.mail.compose import compose
 from calsnack.mail.inbound import InboundMail
+from calsnack.ports import Services
 from calsnack.usecases.enqueue import enqueue_deliveries
 
 logger = Logger(child=True)

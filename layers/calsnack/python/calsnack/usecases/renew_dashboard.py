@@ -14,11 +14,10 @@ from enum import StrEnum
 
 from aws_lambda_powertools import Logger
 
-from calsnack.bootstrap import Services
 from calsnack.domain.model import Event, normalize_address
 from calsnack.mail.compose import compose
 from calsnack.mail.snack import DASHBOARD_LINK_LIFETIME, when_text
-from calsnack.ports import Rejected, Throttled
+from calsnack.ports import Rejected, Services, Throttled
 from calsnack.usecases.event_links import dashboard_link, event_links
 
 logger = Logger(child=True)

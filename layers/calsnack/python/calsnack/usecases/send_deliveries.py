@@ -10,12 +10,11 @@ from dataclasses import dataclass, field
 
 from aws_lambda_powertools import Logger
 
-from calsnack.bootstrap import Services
 from calsnack.domain.model import Attendee, Delivery, Event, Method, PartStat
 from calsnack.links import Links
 from calsnack.mail.invitation import InvitationRenderer
 from calsnack.messages import SendDeliveries
-from calsnack.ports import Rejected, Throttled
+from calsnack.ports import Rejected, Services, Throttled
 from calsnack.usecases.enqueue import enqueue_deliveries
 
 logger = Logger(child=True)

@@ -14,9 +14,8 @@ from calsnack.adapters.aws.mailer import CLIENT_CONFIG as SES_CLIENT_CONFIG
 from calsnack.adapters.aws.mailer import SesMailer
 from calsnack.adapters.aws.queue import SqsQueue
 from calsnack.adapters.aws.store import ATTENDEE_SHARDS, DynamoStore
-from calsnack.bootstrap import Services
 from calsnack.config import Settings
-from calsnack.ports import QueueName
+from calsnack.ports import QueueName, Services
 
 #: botocore's standard retry mode (throttling and transient errors, with backoff), and enough
 #: pooled connections for the store's parallel shard reads.
