@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import uuid
 from email.message import EmailMessage
 
-from calsnack.messages import ApplyRows, FanOut, SendDeliveries, decode
-from calsnack.ports import QueueMessage, QueueName, Services
+from calsnack.messages import ApplyRows, FanOut, Message, SendDeliveries, decode
+from calsnack.ports import OutgoingMail, QueueMessage, QueueName, Services
 from calsnack.usecases.apply_command_rows import apply_rows, settle
 from calsnack.usecases.fan_out import fan_out
 from calsnack.usecases.receive_mail import receive_mail
@@ -18,9 +20,54 @@ class RecordingQueue:
 
     def __init__(self) -> None:
         self.messages: dict[str, list[QueueMessage]] = {QueueName.COMMANDS: [], QueueName.SENDS: []}
+        #: Send requests made, empty ones included (SQS refuses an empty batch).
+        self.requests = 0
 
     def send(self, queue: QueueName, messages: list[QueueMessage]) -> None:
+        self.requests += 1
         self.messages[queue].extend(messages)
+
+    def decoded(self, queue: QueueName) -> list[Message]:
+        """The bodies queued on `queue`, in order, as the workers would read them."""
+        return [decode(m.body) for m in self.messages[queue]]
+
+
+class RecordingMailer:
+    """A mailer port that keeps every message; `failures` maps a recipient to the error (or the
+    list of errors, one per attempt, then success) the provider answers for it."""
+
+    def __init__(self) -> None:
+        self.sent: list[OutgoingMail] = []
+        self.attempts: list[str] = []
+        self.failures: dict[str, Exception | list[Exception]] = {}
+
+    def send(self, mail: OutgoingMail) -> str:
+        recipient = mail.recipients[0]
+        self.attempts.append(recipient)
+        failure = self.failures.get(recipient)
+        if isinstance(failure, list):
+            if failure:
+                raise failure.pop(0)
+        elif failure is not None:
+            raise failure
+        self.sent.append(mail)
+        return f"sent-{len(self.sent)}"
+
+    def to(self, recipient: str) -> list[EmailMessage]:
+        return [read_mail(m) for m in self.sent if recipient in m.recipients]
+
+
+def read_mail(mail: OutgoingMail) -> EmailMessage:
+    message = email.message_from_bytes(mail.raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def text_of(message: EmailMessage) -> str:
+    """The plain-text body a person reads."""
+    body = message.get_body(("plain",))
+    assert isinstance(body, EmailMessage)
+    return str(body.get_content())
 
 
 def stored_mail(
