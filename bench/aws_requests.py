@@ -130,7 +130,6 @@ class Meter:
 
 def run_shape(shape: str, invitations: int) -> dict[str, Any]:
     import boto3
-    from calsnack import bootstrap
     from calsnack.config import Settings
     from calsnack.ports import Services
     from calsnack.serve.runtime import quiet_powertools
@@ -156,7 +155,6 @@ def run_shape(shape: str, invitations: int) -> dict[str, Any]:
                             link_key=b"bench-key-0123456789abcdef012345")  # fmt: skip
         services = Services(settings=settings, store=adapters.store, queue=adapters.queue, blobs=adapters.blobs,
                             mailer=adapters.mailer)  # fmt: skip
-        bootstrap.install(services)
         world = World("aws", services, adapters)
         day = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
         if shape == "reminders":
@@ -173,7 +171,6 @@ def run_shape(shape: str, invitations: int) -> dict[str, Any]:
         world.pump()
         meter.settle(boto3.client("dynamodb", region_name="us-east-1"))
         sent = sum(1 for r, _ in world.outbox() if any(x.endswith("@client.test") for x in r))
-        bootstrap.install(None)
     assert sent == invitations, (sent, invitations)
     scale = 1_000_000 / invitations
     by_service: Counter[str] = Counter()

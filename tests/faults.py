@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from calsnack import bootstrap
 from calsnack.adapters.embedded.blobs import FileBlobStore
 from calsnack.adapters.embedded.mailer import MaildirMailer
 from calsnack.adapters.embedded.queue import SqliteQueue
@@ -140,11 +139,12 @@ def run(
         blobs=FileBlobStore(root / "blobs"),
         mailer=mailer,
     )
-    bootstrap.install(services)
     from calsnack.usecases.receive_mail import receive_mail
 
-    from lambdas.command_worker.handler import lambda_handler as commands
-    from lambdas.sender.handler import lambda_handler as sender
+    from lambdas.command_worker.handler import make_handler as command_worker
+    from lambdas.sender.handler import make_handler as sending
+
+    commands, sender = command_worker(services), sending(services)
 
     day = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
     lines = [

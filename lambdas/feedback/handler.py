@@ -3,6 +3,7 @@ list and rate metrics. A record that cannot be recorded fails alone and is retri
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -11,7 +12,8 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from calsnack.bootstrap import services
+from calsnack import bootstrap
+from calsnack.ports import Services
 from calsnack.usecases.record_feedback import parse_feedback, record_feedback
 
 logger = Logger()
@@ -20,23 +22,27 @@ metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
-@tracer.capture_method
-def record_handler(record: SQSRecord) -> None:
-    current = services()
-    feedback = parse_feedback(record.body, current.settings.domain)
-    suppressed = record_feedback(current, feedback)
-    # Counted once recorded, so a retried record is not counted twice. The alarms divide
-    # these: bounce rate = SesBounce / (SesDelivery + SesBounce).
-    if feedback.kind != "Bounce" or feedback.permanent:
-        metrics.add_metric(name=f"Ses{feedback.kind}", unit=MetricUnit.Count, value=1)
-    if suppressed:
-        metrics.add_metric(name="AddressesSuppressed", unit=MetricUnit.Count, value=suppressed)
+def make_handler(services: Services) -> Callable[[dict[str, Any], LambdaContext], PartialItemFailureResponse]:
+    @tracer.capture_method
+    def record_handler(record: SQSRecord) -> None:
+        feedback = parse_feedback(record.body, services.settings.domain)
+        suppressed = record_feedback(services, feedback)
+        # Counted once recorded, so a retried record is not counted twice. The alarms divide
+        # these: bounce rate = SesBounce / (SesDelivery + SesBounce).
+        if feedback.kind != "Bounce" or feedback.permanent:
+            metrics.add_metric(name=f"Ses{feedback.kind}", unit=MetricUnit.Count, value=1)
+        if suppressed:
+            metrics.add_metric(name="AddressesSuppressed", unit=MetricUnit.Count, value=suppressed)
+
+    @metrics.log_metrics
+    @tracer.capture_lambda_handler
+    @logger.inject_lambda_context
+    def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+        return process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )
+
+    return handler
 
 
-@metrics.log_metrics
-@tracer.capture_lambda_handler
-@logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
+lambda_handler = bootstrap.lambda_entry(make_handler)

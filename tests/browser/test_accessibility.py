@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from calsnack.bootstrap import link_key
 from calsnack.links import Links
-from calsnack.serve.runtime import link_key
 
 from tests.browser.conftest import MISSING, Snack, new_event
 from tests.e2e.stack import Stack

@@ -5,13 +5,14 @@ The behaviour shared with the embedded set is pinned by the other modules of thi
 
 from __future__ import annotations
 
+import os
+
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from calsnack.adapters.aws import queue as aws_queue
 from calsnack.adapters.aws import store as aws_store
-from calsnack.adapters.aws.environment import services_from_environment
 from calsnack.adapters.aws.mailer import CLIENT_CONFIG as mailer_client_config
 from calsnack.adapters.aws.mailer import SesMailer
 from calsnack.adapters.aws.queue import BATCH_BYTES, QueueSendError, SqsQueue, batches
@@ -24,6 +25,7 @@ from calsnack.adapters.aws.store import (
     event_item,
     event_pk,
 )
+from calsnack.bootstrap import aws_services
 from calsnack.domain.model import (
     ApiKey,
     BatchStatus,
@@ -353,7 +355,7 @@ def test_services_from_environment(aws_world, monkeypatch):
         "SEND_RATE": "12.5",
     }.items():
         monkeypatch.setenv(name, value)
-    services = services_from_environment()
+    services = aws_services(os.environ)
     settings = services.settings
     assert (settings.domain, settings.base_url, settings.authserv_id) == (
         "snack.example",

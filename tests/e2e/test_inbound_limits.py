@@ -13,12 +13,12 @@ from calsnack.ports import QueueMessage
 from calsnack.serve.timebox import HandlerFailed, HandlerTimeout, TimeBoxed
 from calsnack.serve.workers import EventSource, Worker
 
-TARGET = "tests.e2e.handlers:sleep_then_mark"
+from tests.e2e.handlers import sleep_then_mark_handler
 
 
 @pytest.fixture
 def box():
-    b = TimeBoxed(TARGET, 20)
+    b = TimeBoxed(sleep_then_mark_handler, 20)
     yield b
     b.stop()
 
@@ -41,7 +41,7 @@ def test_a_failing_handler_reports_its_traceback(box: TimeBoxed) -> None:
 def test_a_slow_mail_holds_up_only_its_own_sender(tmp_path: Path) -> None:
     queue = SqliteQueue(tmp_path / "queue.db")
     stop = threading.Event()
-    boxes = [TimeBoxed(TARGET, 120) for _ in range(2)]
+    boxes = [TimeBoxed(sleep_then_mark_handler, 120) for _ in range(2)]
     workers = [
         Worker(queue, EventSource("inbound-mail", "inbound", b, 1, 240, raw_events=True), stop) for b in boxes
     ]

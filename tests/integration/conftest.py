@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from calsnack import bootstrap
 from calsnack.config import Settings
 from calsnack.ports import QueueName, Services
 from calsnack.serve.lambda_events import LambdaContext, s3_put_event
@@ -25,7 +24,7 @@ from tests.harness import stored_mail
 
 @dataclass
 class World:
-    """One running calsnack: services installed for the handlers, plus probes."""
+    """One running calsnack: the services its handlers are built over, plus probes."""
 
     name: str
     services: Services
@@ -38,22 +37,24 @@ class World:
     def deliver(
         self, route: str, message: EmailMessage | bytes, *, sender: str, verdict: str = "pass"
     ) -> Any:
-        from lambdas.inbound_mail.handler import lambda_handler
+        from lambdas.inbound_mail.handler import make_handler
 
         key = f"mail/{route}/{uuid.uuid4().hex}"
         raw = stored_mail(
             message, authserv_id=self.services.settings.authserv_id, verdict=verdict, envelope_from=sender
         )
         self.services.blobs.put(key, raw)
-        return lambda_handler(s3_put_event("mail", key, len(raw)), LambdaContext("inbound-mail"))
+        return make_handler(self.services)(s3_put_event("mail", key, len(raw)), LambdaContext("inbound-mail"))
 
     def pump(self) -> int:
         """Run the command worker and the sender over SQS-shaped batches until both queues are empty."""
         from calsnack.adapters.embedded.queue import Received
         from calsnack.serve.lambda_events import sqs_event
 
-        from lambdas.command_worker.handler import lambda_handler as commands
-        from lambdas.sender.handler import lambda_handler as sender
+        from lambdas.command_worker.handler import make_handler as command_worker
+        from lambdas.sender.handler import make_handler as sending
+
+        commands, sender = command_worker(self.services), sending(self.services)
 
         handled = 0
         while True:
@@ -94,7 +95,7 @@ def aws_world() -> Iterator[AwsWorld]:
 
 
 @pytest.fixture(params=["embedded", "aws"])
-def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> World:
     quiet_powertools()
     if request.param == "embedded":
         adapters = embedded_set(tmp_path)
@@ -113,6 +114,4 @@ def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
         blobs=adapters.blobs,
         mailer=adapters.mailer,
     )
-    bootstrap.install(services)
-    yield World(request.param, services, adapters)
-    bootstrap.install(None)
+    return World(request.param, services, adapters)

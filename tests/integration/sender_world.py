@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from calsnack import bootstrap
 from calsnack.adapters.aws.mailer import SesMailer
 from calsnack.adapters.aws.queue import SqsQueue
 from calsnack.adapters.aws.store import DynamoStore
@@ -93,7 +92,6 @@ def sender_world(
         monotonic=clock.monotonic,
         sleep=clock.sleep,
     )
-    bootstrap.install(services)
     return services, mailer, SqsEventSource(account.sqs, url, limits), clock
 
 

@@ -154,7 +154,9 @@ def test_an_unsubscribe_from_a_public_provider_organizer_stops_only_that_organiz
     """The List-Unsubscribe of alice@gmail.com's invitation leaves bob@gmail.com's alone (issue 14)."""
     from calsnack.serve.lambda_events import LambdaContext, api_gateway_event
 
-    from lambdas.api.handler import lambda_handler as api
+    from lambdas.api.handler import make_handler
+
+    api = make_handler(world.services)
 
     uids = {organizer: f"{uuid.uuid4()}@google.com" for organizer in ("alice@gmail.com", "bob@gmail.com")}
     for organizer, uid in uids.items():

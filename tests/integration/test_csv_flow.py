@@ -17,7 +17,7 @@ from calsnack.usecases import apply_command_rows
 from calsnack.usecases.answer_rsvp import ButtonAnswer, answer_rsvp
 from calsnack.usecases.build_report import report_event
 
-from lambdas.command_worker.handler import lambda_handler
+from lambdas.command_worker.handler import make_handler
 from tests.contract.adapter_sets import MAIL_DOMAIN
 from tests.integration.conftest import World
 from tests.mailfactory import batch_mail
@@ -171,7 +171,7 @@ def test_a_chunk_applied_twice_has_one_effect(world: World) -> None:
         event = sqs_event(
             "commands", [Received(attempt, attempt, chunk.body, chunk.group, 1, 0.0)], fifo=True
         )
-        assert lambda_handler(event, LambdaContext("commands"))["batchItemFailures"] == []
+        assert make_handler(world.services)(event, LambdaContext("commands"))["batchItemFailures"] == []
     world.pump()
     stored = world.services.store.get_event(event_key("olga@example.test", f"twice-{run}"))
     assert stored is not None and stored.sequence == 1 and stored.start.hour == 11
@@ -203,8 +203,8 @@ def test_a_worker_dying_before_the_fan_out_loses_no_update(world: World, monkeyp
     with monkeypatch.context() as patched:
         patched.setattr(apply_command_rows, "fan_out_message", die)
         with pytest.raises(RuntimeError, match="worker killed"):
-            lambda_handler(event, LambdaContext("commands"))
-    assert lambda_handler(event, LambdaContext("commands"))["batchItemFailures"] == []
+            make_handler(world.services)(event, LambdaContext("commands"))
+    assert make_handler(world.services)(event, LambdaContext("commands"))["batchItemFailures"] == []
     world.pump()
     print(
         "MAILS",
@@ -236,9 +236,9 @@ def test_one_invocation_queues_the_sends_of_all_its_chunks_together(world: World
 
     monkeypatch.setattr(world.services.queue, "send", counted)
     records = [Received(str(n), str(n), c.body, c.group, 1, 0.0) for n, c in enumerate(chunks)]
-    assert lambda_handler(sqs_event("commands", records, fifo=True), LambdaContext("commands")) == {
-        "batchItemFailures": []
-    }
+    assert make_handler(world.services)(
+        sqs_event("commands", records, fifo=True), LambdaContext("commands")
+    ) == {"batchItemFailures": []}
     assert calls == [(QueueName.SENDS, 10)]
 
 
@@ -291,7 +291,9 @@ def test_the_batch_reply_attaches_each_events_links_beside_the_refused_rows(worl
     """CSV organizers get what the snack mail gives (issue 14): landing page, RSVP and dashboard links."""
     from calsnack.serve.lambda_events import api_gateway_event, response_body
 
-    from lambdas.api.handler import lambda_handler as api
+    from lambdas.api.handler import make_handler as api_for
+
+    api = api_for(world.services)
 
     def get(url: str) -> tuple[int, str]:
         response = api(

@@ -10,7 +10,7 @@ from calsnack.domain.model import event_key
 from calsnack.links import Links
 from calsnack.serve.lambda_events import LambdaContext, api_gateway_event
 
-from lambdas.api.handler import lambda_handler as api
+from lambdas.api.handler import make_handler
 from tests.integration.conftest import World
 from tests.mailfactory import invitation
 
@@ -29,8 +29,9 @@ def ask(world: World, sender: str = ORGANIZER, **headers: str) -> EmailMessage:
     return message
 
 
-def status_of(url: str) -> int:
+def status_of(world: World, url: str) -> int:
     path = url.removeprefix("https://calsnack.test")
+    api = make_handler(world.services)
     return int(api(api_gateway_event("GET", path, {}, b""), LambdaContext("api"))["statusCode"])
 
 
@@ -43,10 +44,9 @@ def test_a_mail_to_dashboard_brings_fresh_links_for_the_upcoming_events(world: W
     assert answer["In-Reply-To"] == request["Message-ID"]
     text = answer.get_body(("plain",)).get_content()
     [dashboard] = re.findall(r"https://calsnack\.test/dashboard\?\S+", text)
-    assert status_of(dashboard) == 200
-    s = world.services.settings
-    landing = Links(s.link_key, s.base_url, s.domain).landing(event_key(ORGANIZER, uid))
-    assert landing in text and status_of(landing) == 200
+    assert status_of(world, dashboard) == 200
+    landing = Links.of(world.services.settings).landing(event_key(ORGANIZER, uid))
+    assert landing in text and status_of(world, landing) == 200
     world.deliver("other", request, sender=ORGANIZER)  # the same mail again: answered once
     assert len(world.mails_to(ORGANIZER)) == 2
 

@@ -15,7 +15,6 @@ from typing import Any
 import boto3
 import duckdb
 import pytest
-from calsnack import bootstrap
 from calsnack.adapters.aws.blobs import S3BlobStore
 from calsnack.analytics.files import read_rows
 from calsnack.analytics.rows import TABLES
@@ -239,17 +238,14 @@ def stream_records() -> list[dict[str, Any]]:
 
 def run_exporter(world: World, records: list[dict[str, Any]], bucket: str) -> list[dict[str, Any]]:
     """The exporter Lambda over the records in batches of 500 (the event source's batch size)."""
-    from lambdas.exporter.handler import lambda_handler
+    from lambdas.exporter.handler import make_handler
 
     s3 = boto3.client("s3", region_name=REGION)
-    bootstrap.install(dataclasses.replace(world.services, analytics=S3BlobStore(bucket, s3)))
-    try:
-        responses = []
-        for i in range(0, len(records), 500):
-            responses.append(lambda_handler({"Records": records[i : i + 500]}, LambdaContext("exporter")))
-        return responses
-    finally:
-        bootstrap.install(world.services)
+    handler = make_handler(dataclasses.replace(world.services, analytics=S3BlobStore(bucket, s3)))
+    return [
+        handler({"Records": records[i : i + 500]}, LambdaContext("exporter"))
+        for i in range(0, len(records), 500)
+    ]
 
 
 def download(bucket: str, root: Path) -> Path:

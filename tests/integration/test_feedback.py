@@ -12,7 +12,7 @@ from calsnack.serve.lambda_events import LambdaContext
 from calsnack.usecases.answer_rsvp import ButtonAnswer, answer_rsvp
 from calsnack.usecases.build_report import report_event
 
-from lambdas.feedback.handler import lambda_handler
+from lambdas.feedback.handler import make_handler
 from tests.contract.builders import calendar_of, make_event
 from tests.integration.conftest import World
 
@@ -45,7 +45,7 @@ def test_feedback_suppresses_permanent_failures(world: World, message: dict, sup
     # The AWS table is shared by the module's tests: a domain of its own keeps this case apart.
     tag = uuid.uuid4().hex[:8]
     text = re.sub("example.test", f"{tag}.test", json.dumps(message), flags=re.IGNORECASE)
-    lambda_handler(sqs(json.loads(text)), LambdaContext("feedback"))
+    make_handler(world.services)(sqs(json.loads(text)), LambdaContext("feedback"))
     candidates = {f"{n}@{tag}.test" for n in ("gone", "full", "angry", "fine")}
     expected = {a.replace("example.test", f"{tag}.test") for a in suppressed}
     assert world.services.store.suppressed(candidates, "any.test") == expected
@@ -77,13 +77,13 @@ def test_a_hard_bounce_of_an_invitation_is_counted_on_its_event(world: World) ->
         assert set(report["counts"]) == {"invited", "accepted", "tentative", "declined", "needs_action"}
         return int(report["activity"]["bounced"])
 
-    lambda_handler(sqs(bounce(guest, "Transient")), LambdaContext("feedback"))
+    make_handler(world.services)(sqs(bounce(guest, "Transient")), LambdaContext("feedback"))
     assert bounced() == 0
     for _ in range(2):  # a re-delivered notification counts once
-        lambda_handler(sqs(bounce(guest)), LambdaContext("feedback"))
+        make_handler(world.services)(sqs(bounce(guest)), LambdaContext("feedback"))
     assert bounced() == 1
     # Somebody who is no attendee of the event is suppressed but not counted on it.
-    lambda_handler(sqs(bounce(f"stranger@{tag}.test")), LambdaContext("feedback"))
+    make_handler(world.services)(sqs(bounce(f"stranger@{tag}.test")), LambdaContext("feedback"))
     assert bounced() == 1
     assert store.suppressed({guest, f"stranger@{tag}.test"}, "any.test") == {
         guest.lower(),
@@ -94,7 +94,7 @@ def test_a_hard_bounce_of_an_invitation_is_counted_on_its_event(world: World) ->
 def test_a_poison_record_fails_alone_and_the_rest_of_the_batch_is_recorded(world: World) -> None:
     tag = uuid.uuid4().hex[:8]
     gone, angry = f"gone@{tag}.test", f"angry@{tag}.test"
-    response = lambda_handler(
+    response = make_handler(world.services)(
         sqs(
             {"eventType": "Bounce", "mail": {},
              "bounce": {"bounceType": "Permanent", "bouncedRecipients": [{"emailAddress": gone}]}},

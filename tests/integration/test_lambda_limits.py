@@ -20,12 +20,11 @@ from typing import Any
 
 import boto3
 import pytest
-from calsnack import bootstrap
 from calsnack.adapters.aws.blobs import S3BlobStore
 from calsnack.adapters.embedded.queue import Received
 from calsnack.api.management import MANAGEMENT_PREFIXES
 from calsnack.messages import decode
-from calsnack.ports import QueueName
+from calsnack.ports import QueueName, Services
 from calsnack.serve.http import Authorizer
 from calsnack.serve.lambda_events import api_gateway_event, response_body, s3_put_event, sqs_event
 from calsnack.usecases.issue_api_key import issue_api_key
@@ -65,8 +64,9 @@ def future(days: int = 30) -> str:
 
 @on_aws
 def test_inbound_mail_takes_an_invitation_at_ses_size_limit(world: World) -> None:
-    from lambdas.inbound_mail.handler import lambda_handler
+    from lambdas.inbound_mail.handler import make_handler
 
+    lambda_handler = make_handler(world.services)
     mail = invitation(f"huge-{uuid.uuid4().hex}@example.test")
     # An attachment whose base64 (76-character lines) fills the message up to SES's limit.
     raw = int(SES_INBOUND_BYTES * 0.985 * 3 / 4)
@@ -94,8 +94,10 @@ def csv_batch(events: int, invites_per_event: int, attendees_per_row: int) -> st
 
 @on_aws
 def test_a_big_batch_through_inbound_mail_then_full_command_worker_batches(world: World) -> None:
-    from lambdas.command_worker.handler import lambda_handler as command_worker
-    from lambdas.inbound_mail.handler import lambda_handler as inbound_mail
+    from lambdas.command_worker.handler import make_handler as command_worker_for
+    from lambdas.inbound_mail.handler import make_handler as inbound_mail_for
+
+    command_worker, inbound_mail = command_worker_for(world.services), inbound_mail_for(world.services)
 
     # 12 events in different FIFO groups, so the command worker gets batches of its full size.
     text = csv_batch(events=12, invites_per_event=5, attendees_per_row=4)
@@ -138,8 +140,9 @@ def ses_event(kind: str, recipient: str, padding: int) -> dict[str, Any]:
 
 @on_aws
 def test_feedback_records_a_full_batch_of_large_ses_events(world: World) -> None:
-    from lambdas.feedback.handler import lambda_handler
+    from lambdas.feedback.handler import make_handler
 
+    lambda_handler = make_handler(world.services)
     feedback = limits("feedback")
     assert feedback.batch_size is not None
     tag = uuid.uuid4().hex[:8]
@@ -159,7 +162,7 @@ def test_feedback_records_a_full_batch_of_large_ses_events(world: World) -> None
 
 @on_aws
 def test_exporter_takes_full_stream_batches(world: World) -> None:
-    from lambdas.exporter.handler import lambda_handler
+    from lambdas.exporter.handler import make_handler
     from tests.integration.test_export import stream_records
 
     exporter = limits("exporter")
@@ -173,17 +176,16 @@ def test_exporter_takes_full_stream_batches(world: World) -> None:
     bucket = f"analytics-{uuid.uuid4().hex[:12]}"
     s3 = boto3.client("s3", region_name=REGION)
     s3.create_bucket(Bucket=bucket)
-    bootstrap.install(dataclasses.replace(world.services, analytics=S3BlobStore(bucket, s3)))
-    try:
-        batch = {"Records": records[-exporter.batch_size :]}
-        result = invoke(lambda_handler, batch, exporter).result
-    finally:
-        bootstrap.install(world.services)
+    lambda_handler = make_handler(dataclasses.replace(world.services, analytics=S3BlobStore(bucket, s3)))
+    batch = {"Records": records[-exporter.batch_size :]}
+    result = invoke(lambda_handler, batch, exporter).result
     assert result["batchItemFailures"] == []
 
 
-def gateway_authorizer() -> Authorizer:
-    from lambdas.authorizer.handler import lambda_handler
+def gateway_authorizer(services: Services) -> Authorizer:
+    from lambdas.authorizer.handler import make_handler
+
+    lambda_handler = make_handler(services)
 
     return Authorizer(lambda event, _context: invoke(lambda_handler, event, limits("authorizer")).result,
                       MANAGEMENT_PREFIXES)  # fmt: skip
@@ -191,8 +193,9 @@ def gateway_authorizer() -> Authorizer:
 
 @on_aws
 def test_api_takes_the_largest_csv_upload_a_synchronous_invocation_carries(world: World) -> None:
-    from lambdas.api.handler import lambda_handler
+    from lambdas.api.handler import make_handler
 
+    lambda_handler = make_handler(world.services)
     deployed = limits("api")
     api = dataclasses.replace(deployed, timeout=min(deployed.timeout, API_GATEWAY_TIMEOUT))
     key = issue_api_key(world.services.store, "example.test", "limits", datetime.now(UTC)).secret
@@ -208,7 +211,7 @@ def test_api_takes_the_largest_csv_upload_a_synchronous_invocation_carries(world
     headers = {"Content-Type": "text/csv", "Authorization": f"Bearer {key}"}
     event = api_gateway_event("POST", "/batches?sender=ops@example.test", headers, body)
     assert SYNC_PAYLOAD - 100_000 < len(json.dumps(event)) <= SYNC_PAYLOAD
-    refusal = gateway_authorizer().authorize(event)
+    refusal = gateway_authorizer(world.services).authorize(event)
     assert refusal is None
     response = invoke(lambda_handler, event, api).result
     assert response["statusCode"] == 202, response_body(response)
@@ -220,7 +223,7 @@ def test_the_authorizer_answers_a_request_with_headers_at_api_gateways_limit(wor
     # REST APIs take up to 10 KB of request line and headers.
     headers = {"Authorization": f"Bearer {key}", "X-Padding": "p" * 9_500}
     event = api_gateway_event("GET", "/batches/none", headers, b"")
-    assert gateway_authorizer().authorize(event) is None
+    assert gateway_authorizer(world.services).authorize(event) is None
     assert event["requestContext"]["authorizer"]["domain"] == "example.test"
 
 

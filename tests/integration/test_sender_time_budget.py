@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aws_cdk import Duration
-from calsnack import bootstrap
 from calsnack.usecases.enqueue import DELIVERIES_PER_MESSAGE
 from calsnack.usecases.send_deliveries import START_MINIMUM
 
 from infra.sending import sender_batch_size
-from lambdas.sender.handler import lambda_handler
+from lambdas.sender.handler import make_handler
 from tests.integration.sender_world import Account, moto_account, queue_invitations, sender_world, sent_to
 from tests.lambda_runtime import FakeClock, Limits, SqsEventSource, template_limits
 
@@ -30,11 +30,8 @@ def account() -> Iterator[Account]:
         yield account
 
 
-def run(source: SqsEventSource, clock: FakeClock) -> None:
-    try:
-        source.drain(lambda_handler, clock)
-    finally:
-        bootstrap.install(None)
+def run(source: SqsEventSource, clock: FakeClock, handler: Callable[[Any, Any], Any]) -> None:
+    source.drain(handler, clock)
 
 
 def assert_kept_to_the_budget(source: SqsEventSource, limits: Limits) -> None:
@@ -49,8 +46,9 @@ def test_the_template_rate_fills_each_invocation_and_sends_everything_once(
 ) -> None:
     limits = template_limits()["sender"]
     services, _, source, clock = sender_world(account, tmp_path, limits)
+    handler = make_handler(services)
     _, emails = queue_invitations(services, 2 * DELIVERIES_PER_MESSAGE)
-    run(source, clock)
+    run(source, clock, handler)
 
     assert_kept_to_the_budget(source, limits)
     assert sent_to(emails) == Counter(dict.fromkeys(emails, 1))
@@ -73,8 +71,9 @@ def test_the_sandbox_rate_cuts_a_message_over_invocations_and_loses_nothing(
         environment={**deployed.environment, "SEND_RATE": str(rate)},
     )
     services, _, source, clock = sender_world(account, tmp_path, limits)
+    handler = make_handler(services)
     key, emails = queue_invitations(services, DELIVERIES_PER_MESSAGE)
-    run(source, clock)
+    run(source, clock, handler)
 
     assert_kept_to_the_budget(source, limits)
     assert sent_to(emails) == Counter(dict.fromkeys(emails, 1))
@@ -87,8 +86,9 @@ def test_the_sandbox_rate_cuts_a_message_over_invocations_and_loses_nothing(
 def test_throttling_and_the_deadline_together_send_everything_once(account: Account, tmp_path: Path) -> None:
     limits = template_limits()["sender"]
     services, _, source, clock = sender_world(account, tmp_path, limits, throttle_every=7)
+    handler = make_handler(services)
     _, emails = queue_invitations(services, DELIVERIES_PER_MESSAGE)
-    run(source, clock)
+    run(source, clock, handler)
 
     assert_kept_to_the_budget(source, limits)
     assert sent_to(emails) == Counter(dict.fromkeys(emails, 1))
@@ -105,16 +105,17 @@ def test_a_message_begun_too_late_goes_back_untouched(account: Account, tmp_path
     # An invocation with less left than one send and the finishing margin need.
     late = dataclasses.replace(deployed, timeout=START_MINIMUM - 1, batch_size=2)
     services, mailer, source, clock = sender_world(account, tmp_path, late)
+    handler = make_handler(services)
     _, emails = queue_invitations(services, 2 * DELIVERIES_PER_MESSAGE)
     queued = peek(account, source.queue_url)
     assert len(queued) == 2
-    assert source.run_once(lambda_handler, clock)
+    assert source.run_once(handler, clock)
     (report,) = source.invocations
     assert not report.killed and report.result == {"batchItemFailures": []}
     assert mailer.calls == 0
     # Both bodies are back on the queue as they came (not re-cut), as new messages.
     assert peek(account, source.queue_url) == queued
     source.limits = deployed
-    run(source, clock)
+    run(source, clock, handler)
     assert_kept_to_the_budget(source, deployed)
     assert sent_to(emails) == Counter(dict.fromkeys(emails, 1))

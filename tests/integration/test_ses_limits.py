@@ -12,7 +12,6 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
-from calsnack import bootstrap
 from calsnack.usecases.send_deliveries import BACKOFF, THROTTLE_RETRIES
 
 import lambdas.sender.handler as sender_handler
@@ -32,7 +31,6 @@ def ses() -> Iterator[tuple[Any, Stubber]]:
     client = boto3.client("sesv2", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
     with Stubber(client) as stub:
         yield client, stub
-    bootstrap.install(None)
 
 
 @pytest.fixture
@@ -84,11 +82,12 @@ def test_an_account_that_cannot_send_keeps_its_work_queued_and_is_not_hammered(
     client, stub = ses
     limits = template_limits()["sender"]
     services, mailer, source, clock = sender_world(account, tmp_path, limits, ses=client)
+    handler = sender_handler.make_handler(services)
     key, emails = queue_invitations(services, 10)
 
     sent(stub, 3)
     refused(stub, code, message)
-    assert source.run_once(sender_handler.lambda_handler, clock)
+    assert source.run_once(handler, clock)
     (first,) = source.invocations
     # The three that went out are recorded; the message failed and stays on the queue.
     invited = services.store.get_attendees(key, emails)
@@ -99,7 +98,7 @@ def test_an_account_that_cannot_send_keeps_its_work_queued_and_is_not_hammered(
     # rests the message in the dead-letter queue (an operator redrives it once SES sends again).
     for _ in range(source.max_receives - 1):
         refused(stub, code, message)
-    source.drain(sender_handler.lambda_handler, clock)
+    source.drain(handler, clock)
     assert mailer.calls == 3 + source.max_receives
     assert len(source.dead_letters) == 1
     assert published[sender_handler.SENDING_STOPPED_METRIC] == source.max_receives
@@ -108,7 +107,7 @@ def test_an_account_that_cannot_send_keeps_its_work_queued_and_is_not_hammered(
     # Redriven after SES allows sending again: only the seven left go out.
     account.sqs.send_message(QueueUrl=source.queue_url, MessageBody=source.dead_letters.pop())
     sent(stub, 7)
-    source.drain(sender_handler.lambda_handler, clock)
+    source.drain(handler, clock)
     stub.assert_no_pending_responses()
     assert sorted(services.store.get_attendees(key, emails)) == emails
     assert not source.dead_letters
@@ -120,13 +119,14 @@ def test_rate_throttling_backs_off_then_requeues_the_rest_without_using_up_recei
     client, stub = ses
     limits = template_limits()["sender"]
     services, _, source, clock = sender_world(account, tmp_path, limits, ses=client)
+    handler = sender_handler.make_handler(services)
     key, emails = queue_invitations(services, 6)
 
     sent(stub, 2)
     for _ in range(THROTTLE_RETRIES + 1):
         refused(stub, "TooManyRequestsException", "Maximum sending rate exceeded.", 429)
     start = clock.monotonic()
-    source.run_once(sender_handler.lambda_handler, clock)
+    source.run_once(handler, clock)
     (throttled,) = source.invocations
     # Backed off in place, 50 ms doubling, then gave the rest back as a new message.
     backoff = sum(BACKOFF * 2**n for n in range(THROTTLE_RETRIES))
@@ -135,7 +135,7 @@ def test_rate_throttling_backs_off_then_requeues_the_rest_without_using_up_recei
     assert sorted(services.store.get_attendees(key, emails)) == emails[:2]
 
     sent(stub, 4)
-    source.drain(sender_handler.lambda_handler, clock)
+    source.drain(handler, clock)
     stub.assert_no_pending_responses()
     assert sorted(services.store.get_attendees(key, emails)) == emails
     assert source.dead_letters == []

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,7 +15,6 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from calsnack import bootstrap
 from calsnack.adapters.embedded.blobs import FileBlobStore
 from calsnack.adapters.embedded.mailer import MaildirMailer
 from calsnack.adapters.embedded.store import SqliteStore
@@ -56,12 +54,12 @@ class Reply:
 
 class Gateway:
     def __init__(self, services: Services) -> None:
-        from lambdas.api.handler import lambda_handler as api
-        from lambdas.authorizer.handler import lambda_handler as authorize
+        from lambdas.api.handler import make_handler as api
+        from lambdas.authorizer.handler import make_handler as authorizer
 
         self.services = services
-        self.api = api
-        self.authorizer = Authorizer(authorize, MANAGEMENT_PREFIXES)
+        self.api = api(services)
+        self.authorizer = Authorizer(authorizer(services), MANAGEMENT_PREFIXES)
 
     def request(
         self,
@@ -106,19 +104,16 @@ def queue() -> RecordingQueue:
 
 
 @pytest.fixture
-def services(tmp_path: Path, queue: RecordingQueue) -> Iterator[Services]:
+def services(tmp_path: Path, queue: RecordingQueue) -> Services:
     quiet_powertools()
     settings = Settings(domain=DOMAIN, base_url=BASE, authserv_id="calsnack.local", link_key=b"k" * 32)
-    built = Services(
+    return Services(
         settings=settings,
         store=SqliteStore(tmp_path / "db.sqlite"),
         queue=queue,
         blobs=FileBlobStore(tmp_path / "blobs"),
         mailer=MaildirMailer(tmp_path / "outbox"),
     )
-    bootstrap.install(built)
-    yield built
-    bootstrap.install(None)
 
 
 @pytest.fixture
@@ -128,8 +123,7 @@ def gateway(services: Services) -> Gateway:
 
 @pytest.fixture
 def links(services: Services) -> Links:
-    s = services.settings
-    return Links(s.link_key, s.base_url, s.domain)
+    return Links.of(services.settings)
 
 
 def make_event(services: Services, **fields: Any) -> Event:

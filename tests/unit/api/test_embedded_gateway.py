@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from calsnack.api.management import MANAGEMENT_PREFIXES
 from calsnack.domain.model import PartStat
+from calsnack.ports import Services
 from calsnack.serve.http import MAX_BODY, MAX_HEAD, MAX_REQUEST_LINE, Authorizer, make_server
 
 from tests.e2e.stack import free_port
@@ -25,10 +26,10 @@ from tests.unit.api.conftest import ORGANIZER, answer, api_key, make_event
 class Tracked:
     """The API handler, counting how many invocations overlap (a Lambda environment allows one)."""
 
-    def __init__(self) -> None:
-        from lambdas.api.handler import lambda_handler
+    def __init__(self, services: Services) -> None:
+        from lambdas.api.handler import make_handler
 
-        self.handler = lambda_handler
+        self.handler = make_handler(services)
         self.lock = threading.Lock()
         self.active = self.peak = 0
 
@@ -45,16 +46,17 @@ class Tracked:
 
 
 @pytest.fixture
-def api() -> Tracked:
-    return Tracked()
+def api(services: Services) -> Tracked:
+    return Tracked(services)
 
 
 @pytest.fixture
 def base(services, api) -> Iterator[str]:
-    from lambdas.authorizer.handler import lambda_handler as authorize
+    from lambdas.authorizer.handler import make_handler
 
     port = free_port()
-    server = make_server("127.0.0.1", port, api, authorizer=Authorizer(authorize, MANAGEMENT_PREFIXES))
+    authorizer = Authorizer(make_handler(services), MANAGEMENT_PREFIXES)
+    server = make_server("127.0.0.1", port, api, authorizer=authorizer)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{port}"
     server.shutdown()

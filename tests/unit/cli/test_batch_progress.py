@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 from calsnack import bootstrap
-from calsnack.adapters.embedded.queue import SqliteQueue
 from calsnack.cli.batch import follow
 from calsnack.cli.main import main
 from calsnack.cli.progress import PlainDisplay, RichDisplay
 from calsnack.config import Settings
 from calsnack.domain.model import BatchStatus, RowError
-from calsnack.serve.runtime import link_key, quiet_powertools
+from calsnack.serve.runtime import quiet_powertools
 from calsnack.serve.workers import Worker, batch_sources
 from rich.console import Console
 
@@ -135,12 +134,12 @@ def serving(tmp_path: Path) -> Iterator[Path]:
     # Before the handlers' import: their Metrics read the namespace then, for the whole session.
     quiet_powertools()
     data = tmp_path / "data"
-    settings = Settings("snack.localhost", "http://127.0.0.1:8080", "calsnack.local", link_key(data))
+    settings = Settings(
+        "snack.localhost", "http://127.0.0.1:8080", "calsnack.local", bootstrap.link_key(data)
+    )
     services = bootstrap.embedded(data, settings)
-    bootstrap.install(services)
-    assert isinstance(services.queue, SqliteQueue)
     stop = threading.Event()
-    workers = [Worker(services.queue, s, stop) for s in batch_sources()]
+    workers = [Worker(services.queue, s, stop) for s in batch_sources(services)]
     for w in workers:
         w.idle_poll = 0.05
         w.start()
@@ -149,7 +148,6 @@ def serving(tmp_path: Path) -> Iterator[Path]:
     for w in workers:
         w.wake.set()
         w.join(timeout=10)
-    bootstrap.install(None)
 
 
 def test_batch_send_follows_the_rows_through_the_sending(serving: Path, tmp_path: Path, capsys) -> None:

@@ -12,6 +12,7 @@ import hmac
 import re
 from urllib.parse import quote, urlencode
 
+from calsnack.config import Settings
 from calsnack.domain.model import domain_of, is_event_key
 from calsnack.domain.unsubscribe import unsubscribe_scope
 
@@ -25,6 +26,11 @@ class Links:
         self._key = key
         self.base_url = base_url.rstrip("/")
         self.domain = domain
+
+    @classmethod
+    def of(cls, settings: Settings) -> Links:
+        """The links of one deployment: its key, its base URL and its mail domain."""
+        return cls(settings.link_key, settings.base_url, settings.domain)
 
     def sign(self, *parts: str) -> str:
         mac = hmac.new(self._key, "\x1f".join(parts).encode(), hashlib.sha256).digest()

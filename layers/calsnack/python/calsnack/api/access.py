@@ -14,9 +14,9 @@ from aws_lambda_powertools.event_handler.exceptions import UnauthorizedError
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
-from calsnack.bootstrap import services
 from calsnack.domain.model import Event
 from calsnack.links import Links
+from calsnack.ports import Services
 
 
 class InvalidLink(Exception):
@@ -35,21 +35,6 @@ class DashboardExpired(DashboardRefused):
         self.organizer, self.expires, self.token = organizer, expires, token
 
 
-def links() -> Links:
-    s = services().settings
-    return Links(s.link_key, s.base_url, s.domain)
-
-
-def signed_event(event_key: str, token: str, *parts: str) -> Event:
-    """The event a signed link names; an altered or foreign link is simply not found."""
-    if not token or not links().verify(token, *parts):
-        raise InvalidLink("unknown link")
-    event = services().store.get_event(event_key)
-    if event is None:
-        raise InvalidLink("unknown event")
-    return event
-
-
 @dataclass(frozen=True, slots=True)
 class DashboardGrant:
     """What a valid magic link grants: one organizer's events, until `expires`."""
@@ -61,29 +46,44 @@ class DashboardGrant:
         return event.organized_by(self.organizer)
 
 
-def dashboard_grant(organizer: str, expires: str, token: str) -> DashboardGrant:
-    """Check a dashboard link's three parts (`o`, `x`, `t`) as `Links.dashboard` signed them."""
-    if not (organizer and expires.isdigit() and token) or not links().verify(
-        token, "dashboard", organizer, expires
-    ):
-        raise DashboardRefused("This dashboard link is not valid.")
-    until = datetime.fromtimestamp(int(expires), UTC)
-    if until <= services().clock():
-        raise DashboardExpired(
-            "This dashboard link has expired. A fresh one can be mailed to the organizer's address.",
-            organizer,
-            expires,
-            token,
-        )
-    return DashboardGrant(organizer, until)
+class Access:
+    """The checks above, against one deployment's link key, store and clock."""
 
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.links = Links.of(services.settings)
 
-def owned_event(grant: DashboardGrant, event_key: str) -> Event:
-    """One of the grant's events; another organizer's event is not found, never forbidden (no oracle)."""
-    event = services().store.get_event(event_key)
-    if event is None or not grant.owns(event):
-        raise InvalidLink("unknown event")
-    return event
+    def signed_event(self, event_key: str, token: str, *parts: str) -> Event:
+        """The event a signed link names; an altered or foreign link is simply not found."""
+        if not token or not self.links.verify(token, *parts):
+            raise InvalidLink("unknown link")
+        event = self.services.store.get_event(event_key)
+        if event is None:
+            raise InvalidLink("unknown event")
+        return event
+
+    def dashboard_grant(self, organizer: str, expires: str, token: str) -> DashboardGrant:
+        """Check a dashboard link's three parts (`o`, `x`, `t`) as `Links.dashboard` signed them."""
+        if not (organizer and expires.isdigit() and token) or not self.links.verify(
+            token, "dashboard", organizer, expires
+        ):
+            raise DashboardRefused("This dashboard link is not valid.")
+        until = datetime.fromtimestamp(int(expires), UTC)
+        if until <= self.services.clock():
+            raise DashboardExpired(
+                "This dashboard link has expired. A fresh one can be mailed to the organizer's address.",
+                organizer,
+                expires,
+                token,
+            )
+        return DashboardGrant(organizer, until)
+
+    def owned_event(self, grant: DashboardGrant, event_key: str) -> Event:
+        """One of the grant's events; another organizer's event is not found, never forbidden (no oracle)."""
+        event = self.services.store.get_event(event_key)
+        if event is None or not grant.owns(event):
+            raise InvalidLink("unknown event")
+        return event
 
 
 def caller_domain(event: BaseProxyEvent) -> str:

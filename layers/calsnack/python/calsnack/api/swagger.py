@@ -14,13 +14,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from calsnack.api.responses import security_headers
-from calsnack.bootstrap import services
 
 PATH = "/docs"
 #: Relative to /docs, so it resolves under the stage prefix of an API Gateway URL too.
@@ -37,9 +37,16 @@ def script_hashes(page: str) -> list[str]:
     ]
 
 
-def with_security_headers(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
+Middleware = Callable[[APIGatewayRestResolver, NextMiddleware], Response[Any]]
+
+
+def with_security_headers(base_url: str) -> Middleware:
     """Powertools answers /docs without headers; ours are added, admitting its inline script."""
-    response = next_middleware(app)
-    body = response.body if isinstance(response.body, str) else ""
-    response.headers.update(security_headers(services().settings.base_url, script_hashes(body)))
-    return response
+
+    def middleware(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
+        response = next_middleware(app)
+        body = response.body if isinstance(response.body, str) else ""
+        response.headers.update(security_headers(base_url, script_hashes(body)))
+        return response
+
+    return middleware

@@ -28,9 +28,8 @@ from calsnack.adapters.embedded.store import SqliteStore
 from calsnack.api.models import BatchStatusOut
 from calsnack.cli.errors import UserError, existing_data_dir, existing_database
 from calsnack.cli.progress import SHOWN_REFUSALS, Display, QuietDisplay, batch_done, display_for
-from calsnack.config import Settings
 from calsnack.domain.model import BatchStatus, normalize_address
-from calsnack.ports import BatchStore, BlobStore
+from calsnack.ports import BatchStore, BlobStore, Services
 from calsnack.usecases.answer_rsvp import valid_address
 from calsnack.usecases.ingest_batch import BatchRefused, BatchRequest, ingest_batch
 
@@ -145,8 +144,6 @@ def _console() -> Console:
 
 
 def _send(args: argparse.Namespace) -> int:
-    from calsnack.serve.runtime import link_key
-
     source: Path = args.file
     if not source.is_file():
         raise UserError(f"no file {source}" if not source.exists() else f"{source} is not a file")
@@ -154,13 +151,13 @@ def _send(args: argparse.Namespace) -> int:
     if not valid_address(sender):
         raise UserError(f"--sender {args.sender!r} is not an e-mail address")
     data_dir = existing_data_dir(args.data_dir)
-    settings = Settings(
-        domain=args.domain.lower(),
-        base_url=(args.base_url or "http://127.0.0.1:8080").rstrip("/"),
+    settings = bootstrap.embedded_settings(
+        data_dir,
+        domain=args.domain,
+        base_url=args.base_url or "http://127.0.0.1:8080",
         authserv_id="calsnack.local",
-        link_key=link_key(data_dir),
     )
-    services = bootstrap.embedded(data_dir, settings)
+    services: Services = bootstrap.embedded(data_dir, settings)
     batch_id = secrets.token_hex(12)
     blob_key = f"batches/{batch_id}.csv"
     _store_file(services.blobs, blob_key, source)

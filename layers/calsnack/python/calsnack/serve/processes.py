@@ -29,20 +29,12 @@ def work_forever(options: ServeOptions, parent_stop: ProcessEvent) -> None:
     # The parent owns shutdown: a signal to the process group must not cut a handler short here.
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from calsnack import bootstrap
-    from calsnack.adapters.embedded.queue import SqliteQueue
-    from calsnack.serve.console import use_console_lines
-    from calsnack.serve.runtime import quiet_powertools, settings_for
+    from calsnack.serve.runtime import process_services
     from calsnack.serve.workers import Worker, batch_sources
 
-    # Before the handlers are imported: their module-level Tracer() takes the provider then.
-    quiet_powertools()
-    use_console_lines(options.log_format)
-    services = bootstrap.embedded(options.data_dir, settings_for(options), smarthost=options.smarthost)
-    bootstrap.install(services)
-    assert isinstance(services.queue, SqliteQueue)
+    services = process_services(options)
     stop = threading.Event()
-    workers = [Worker(services.queue, s, stop) for s in batch_sources()]
+    workers = [Worker(services.queue, s, stop) for s in batch_sources(services)]
     for w in workers:
         w.start()
     _watch_parent(stop, parent_stop)

@@ -1,9 +1,9 @@
-"""`calsnack serve`: wires the embedded adapters into the Lambda handlers and runs until a signal."""
+"""`calsnack serve`: builds the embedded services, hands them to the Lambda handlers' factories, and runs
+until a signal."""
 
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import sys
 import threading
@@ -13,16 +13,14 @@ from pathlib import Path
 from types import FrameType
 
 from calsnack import bootstrap
-from calsnack.adapters.embedded.blobs import FileBlobStore
-from calsnack.adapters.embedded.queue import SqliteQueue
-from calsnack.config import Settings
+from calsnack.bootstrap import EmbeddedServices
 from calsnack.serve import console
 from calsnack.serve.http import Authorizer, make_server
 from calsnack.serve.processes import start_helpers
 from calsnack.serve.smtp import INBOUND_QUEUE, InboundController, InboundHandler
 from calsnack.serve.timebox import TimeBoxed
 from calsnack.serve.tracing import trace_nothing
-from calsnack.serve.workers import EventSource, Worker, batch_sources
+from calsnack.serve.workers import EventSource, Handler, Worker, batch_sources
 
 
 @dataclass(frozen=True)
@@ -47,17 +45,6 @@ class ServeOptions:
     log_format: str = "text"
 
 
-def link_key(data_dir: Path) -> bytes:
-    """Generated once per data directory, so links stay valid across restarts."""
-    path = data_dir / "link.key"
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(secrets.token_bytes(32))
-    return path.read_bytes()
-
-
 def quiet_powertools() -> None:
     """Powertools writes JSON logs and EMF metrics to stdout; on one machine, only warnings matter."""
     os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "calsnack")
@@ -69,49 +56,47 @@ def quiet_powertools() -> None:
         trace_nothing()
 
 
-def install_services(options: ServeOptions) -> None:
-    """Wire the embedded adapters for the handlers of this process (a helper or time-boxed one)."""
+def process_services(options: ServeOptions) -> EmbeddedServices:
+    """What each serve process does first (this one, a worker process, a time-boxed inbound one):
+    Powertools and the console set up before any handler module is imported, then the services
+    over the data directory."""
     quiet_powertools()
     console.use_console_lines(options.log_format)
-    bootstrap.install(
-        bootstrap.embedded(options.data_dir, settings_for(options), smarthost=options.smarthost)
-    )
-
-
-def settings_for(options: ServeOptions) -> Settings:
-    return Settings(
-        domain=options.domain.lower(),
-        base_url=(options.base_url or f"http://{options.host}:{options.http_port}").rstrip("/"),
+    settings = bootstrap.embedded_settings(
+        options.data_dir,
+        domain=options.domain,
+        base_url=options.base_url or f"http://{options.host}:{options.http_port}",
         authserv_id=options.authserv_id,
-        link_key=link_key(options.data_dir),
     )
+    return bootstrap.embedded(options.data_dir, settings, smarthost=options.smarthost)
+
+
+def inbound_handler(options: ServeOptions) -> Handler:
+    """The inbound mail handler of a time-boxed process, over that process's own services."""
+    from lambdas.inbound_mail.handler import make_handler
+
+    handler: Handler = make_handler(process_services(options))
+    return handler
 
 
 class Runtime:
     def __init__(self, options: ServeOptions) -> None:
         console.configure(options.log_format)
-        quiet_powertools()
         self.options = options
         self.stop = threading.Event()
-        self.settings = settings_for(options)
-        self.services = bootstrap.embedded(options.data_dir, self.settings, smarthost=options.smarthost)
-        bootstrap.install(self.services)
-        assert isinstance(self.services.queue, SqliteQueue) and isinstance(self.services.blobs, FileBlobStore)
-        self.queue: SqliteQueue = self.services.queue
+        self.services = process_services(options)
+        self.settings = self.services.settings
+        self.queue = self.services.queue
         from calsnack.api.management import MANAGEMENT_PREFIXES
-        from lambdas.api.handler import lambda_handler as api
-        from lambdas.authorizer.handler import lambda_handler as authorize
+        from lambdas.api.handler import make_handler as api
+        from lambdas.authorizer.handler import make_handler as authorizer
 
         self.inbound = [
             TimeBoxed(
-                "lambdas.inbound_mail.handler:lambda_handler",
-                options.inbound_timeout,
-                setup=partial(install_services, options),
-                name=f"calsnack-inbound-{n}",
+                partial(inbound_handler, options), options.inbound_timeout, name=f"calsnack-inbound-{n}"
             )
             for n in range(options.inbound_slots)
         ]
-        console.use_console_lines(options.log_format)
         sources = [
             *(
                 EventSource(
@@ -119,7 +104,7 @@ class Runtime:
                 )
                 for box in self.inbound
             ),
-            *batch_sources(),
+            *batch_sources(self.services),
         ]
         self.workers = [Worker(self.queue, s, self.stop) for s in sources]
         handler = InboundHandler(
@@ -131,7 +116,10 @@ class Runtime:
         )
         self.smtp = InboundController(handler, hostname=options.host, port=options.smtp_port)
         self.http = make_server(
-            options.host, options.http_port, api, authorizer=Authorizer(authorize, MANAGEMENT_PREFIXES)
+            options.host,
+            options.http_port,
+            api(self.services),
+            authorizer=Authorizer(authorizer(self.services), MANAGEMENT_PREFIXES),
         )
 
     def start(self) -> None:

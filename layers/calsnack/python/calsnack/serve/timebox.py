@@ -8,7 +8,6 @@ queue's receive limit to its dead letters), and a fresh process takes the next m
 
 from __future__ import annotations
 
-import importlib
 import multiprocessing
 import signal
 import traceback
@@ -28,13 +27,13 @@ class HandlerFailed(RuntimeError):
     """The handler raised; str() holds the traceback from its process."""
 
 
-def _serve(target: str, function_name: str, setup: Callable[[], None] | None, conn: Connection) -> None:
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+def _serve(make_handler: Callable[[], Handler], function_name: str, conn: Connection) -> None:
     # Ctrl-C reaches the whole process group: the parent decides when this process stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if setup is not None:
-        setup()
-    module, _, name = target.partition(":")
-    handler = getattr(importlib.import_module(module), name)
+    handler = make_handler()
     while True:
         try:
             event = conn.recv()
@@ -47,18 +46,17 @@ def _serve(target: str, function_name: str, setup: Callable[[], None] | None, co
 
 
 class TimeBoxed:
-    """Calls `target` ("module:function") in a child process, at most `timeout` seconds a call.
+    """Calls a handler in a child process, at most `timeout` seconds a call.
 
-    `setup` runs once in each new process before the first call (installing the services the
-    handler uses). Not thread-safe: give each worker thread its own.
+    `make_handler` runs once in each new process, before its first call, and returns the
+    handler (built over that process's own services). It crosses to the process by pickling:
+    a module-level function, or a `functools.partial` of one. Not thread-safe: give each
+    worker thread its own.
     """
 
-    def __init__(
-        self, target: str, timeout: float, *, setup: Callable[[], None] | None = None, name: str = "timebox"
-    ) -> None:
-        self.target = target
+    def __init__(self, make_handler: Callable[[], Handler], timeout: float, *, name: str = "timebox") -> None:
+        self.make_handler = make_handler
         self.timeout = timeout
-        self.setup = setup
         self.name = name
         self._child: BaseProcess | None = None
         self._conn: Connection | None = None
@@ -70,7 +68,7 @@ class TimeBoxed:
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
         process = context.Process(
-            target=_serve, args=(self.target, self.name, self.setup, child), name=self.name, daemon=True
+            target=_serve, args=(self.make_handler, self.name, child), name=self.name, daemon=True
         )
         process.start()
         child.close()
@@ -83,11 +81,11 @@ class TimeBoxed:
             self._conn.send(event)
             if not self._conn.poll(self.timeout):
                 self.stop()
-                raise HandlerTimeout(f"{self.target} ran past {self.timeout:g} s and was stopped")
+                raise HandlerTimeout(f"{self.name} ran past {self.timeout:g} s and was stopped")
             ok, value = self._conn.recv()
         except (EOFError, BrokenPipeError, ConnectionResetError) as exc:
             self.stop()
-            raise HandlerFailed(f"{self.target}: its process ended during the call") from exc
+            raise HandlerFailed(f"{self.name}: its process ended during the call") from exc
         if not ok:
             raise HandlerFailed(value)
         return value

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from calsnack.adapters.embedded.queue import Received, SqliteQueue
+from calsnack.ports import QueueName, Services
 from calsnack.serve.lambda_events import LambdaContext, sqs_event
 
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -30,19 +31,18 @@ class EventSource:
     retry_delay: float = 2.0
 
 
-def batch_sources() -> list[EventSource]:
-    """The command worker's and the sender's event sources, as the stack maps their queues.
+def batch_sources(services: Services) -> list[EventSource]:
+    """The command worker's and the sender's event sources over `services`, as the stack maps their queues.
 
     The handlers are imported here, not at module import: their Powertools objects read the
     environment when built, and the caller sets it first (`quiet_powertools`).
     """
-    from calsnack.ports import QueueName
-    from lambdas.command_worker.handler import lambda_handler as commands
-    from lambdas.sender.handler import lambda_handler as sender
+    from lambdas.command_worker.handler import make_handler as commands
+    from lambdas.sender.handler import make_handler as sender
 
     return [
-        EventSource("command-worker", QueueName.COMMANDS, commands, 10, 300, fifo=True),
-        EventSource("sender", QueueName.SENDS, sender, 10, 300),
+        EventSource("command-worker", QueueName.COMMANDS, commands(services), 10, 300, fifo=True),
+        EventSource("sender", QueueName.SENDS, sender(services), 10, 300),
     ]
 
 

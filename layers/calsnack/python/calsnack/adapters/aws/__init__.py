@@ -1,1 +1,1 @@
-"""The AWS adapter set: DynamoDB, SQS, S3 and SES v2, wired by `environment.services_from_environment`."""
+"""The AWS adapter set: DynamoDB, SQS, S3 and SES v2, wired by `calsnack.bootstrap.aws_services`."""
