@@ -5,8 +5,9 @@ libical's RFC 5546 restriction check (what Evolution and other GNOME clients run
 Debian's python3-gi and gir1.2-ical-3.0, and ical.js (what Thunderbird and Nextcloud's web
 calendar run) through node and `tests/icaljs` (`npm ci` there), when the machine has them.
 Without libical or ical.js the check warns (pytest shows it) and still holds every object to
-icalendar and vobject. The readers must
-agree on each VEVENT's start instant, the occurrence it overrides and the occurrences it excludes.
+icalendar and vobject. The readers must agree on each VEVENT's start instant, the occurrence it
+overrides and the occurrences it excludes, and on each event's occurrences as they expand them
+(tests/occurrences.py): every start instant, with overrides in their slots and EXDATEs removed.
 """
 
 from __future__ import annotations
@@ -20,10 +21,22 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import vobject
 from icalendar import Calendar
+
+from tests.occurrences import (
+    Instant,
+    Occurrences,
+    Slots,
+    compared,
+    icalendar_slots,
+    instant,
+    libical_slots,
+    until,
+    vobject_slots,
+)
 
 SYSTEM_PACKAGES = "/usr/lib/python3/dist-packages"
 ICALJS = Path(__file__).parent / "icaljs"
@@ -71,16 +84,6 @@ def libical_errors(text: str) -> list[str]:
     return [line for line in component.as_ical_string().splitlines() if "X-LIC-ERROR" in line]
 
 
-#: A start as readers must agree on it: a UTC instant, a floating wall time or a date.
-Instant = tuple[str, datetime | date]
-
-
-def instant(value: datetime | date) -> Instant:
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return ("utc", value.astimezone(UTC))
-    return ("floating" if isinstance(value, datetime) else "date", value)
-
-
 #: Per VEVENT, in order: (UID, overridden occurrence, start, excluded occurrences).
 Starts = list[tuple[str, Instant | None, Instant, frozenset[Instant]]]
 
@@ -106,7 +109,7 @@ def icalendar_starts(calendar: Calendar) -> Starts:
     return starts
 
 
-def vobject_starts(text: str) -> Starts:
+def vobject_read(text: str) -> Any:
     """What vobject reads; it raises on what it cannot parse, and that fails the test.
 
     vobject keeps the first VTIMEZONE it met per TZID for the whole process, so a later object's
@@ -116,7 +119,10 @@ def vobject_starts(text: str) -> Starts:
     zones = vars(vobject.icalendar)["__tzidMap"]
     zones.clear()
     vobject.icalendar.registerTzid("UTC", vobject.icalendar.utc)
-    calendar = vobject.readOne(text, validate=True)
+    return vobject.readOne(text, validate=True)
+
+
+def vobject_starts(calendar: Any) -> Starts:
     starts = []
     for vevent in calendar.contents.get("vevent", []):
         rid = vevent.contents.get("recurrence-id")
@@ -154,19 +160,46 @@ def as_json(moment: Instant | None) -> list[Any] | None:
     return [kind, value.isoformat()]
 
 
-def icaljs_starts(texts: list[str]) -> list[list[list[Any]]]:
+def from_json(moment: list[Any]) -> Instant:
+    kind, value = moment
+    if kind == "utc":
+        return instant(datetime.fromtimestamp(value, UTC))
+    return instant(datetime.fromisoformat(value) if kind == "floating" else date.fromisoformat(value))
+
+
+class IcaljsReading(NamedTuple):
+    """What ical.js reads of one text: each VEVENT as `icaljs_expected` writes it, and the occurrences."""
+
+    vevents: list[list[Any]]
+    slots: Slots
+
+
+def icaljs_read(texts: list[str], bounds: list[dict[str, float]]) -> list[IcaljsReading]:
     """What ical.js reads of each text, one node process for them all; a parse error fails."""
     done = subprocess.run(
         ["node", str(ICALJS / "read.mjs")],
-        input=json.dumps(texts),
+        input=json.dumps([{"text": text, "until": bound} for text, bound in zip(texts, bounds, strict=True)]),
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
     assert done.returncode == 0, f"ical.js could not read a sent calendar:\n{done.stderr}"
-    read: list[list[list[Any]]] = json.loads(done.stdout)
-    return [[[uid, rid, start, sorted(excluded)] for uid, rid, start, excluded in events] for events in read]
+    return [
+        IcaljsReading(
+            [[uid, rid, start, sorted(excluded)] for uid, rid, start, excluded in read["vevents"]],
+            {
+                uid: [(from_json(slot), from_json(start)) for slot, start in pairs]
+                for uid, pairs in read["slots"].items()
+            },
+        )
+        for read in json.loads(done.stdout)
+    ]
+
+
+def icaljs_starts(texts: list[str]) -> list[list[list[Any]]]:
+    """Each text's VEVENTs as ical.js reads them."""
+    return [read.vevents for read in icaljs_read(texts, [{} for _ in texts])]
 
 
 def icaljs_expected(calendar: Calendar) -> list[list[Any]]:
@@ -176,11 +209,30 @@ def icaljs_expected(calendar: Calendar) -> list[list[Any]]:
     ]
 
 
+def bounds_of(starts: Starts) -> dict[str, float]:
+    """Per UID, how far occurrences are expanded: from its first slot (RECURRENCE-ID or DTSTART)."""
+    return until((uid, start if rid is None else rid) for uid, rid, start, _ in starts)
+
+
+def disagreement(text: str, reader: str, theirs: Occurrences, ours: Occurrences) -> str:
+    lines = [f"{reader} expands other occurrences than icalendar (recurring-ical-events) in\n{text}"]
+    for uid in sorted({*theirs, *ours}):
+        mine, other = set(ours.get(uid, [])), set(theirs.get(uid, []))
+        lines += [
+            f"{uid}: only icalendar {sorted(mine - other)}",
+            f"{uid}: only {reader} {sorted(other - mine)}",
+        ]
+    return "\n".join(lines)
+
+
 def sent_calendars_are_clean(messages: Iterable[EmailMessage]) -> list[Calendar]:
-    """Assert every calendar in `messages` reads without error; returns them parsed by icalendar."""
+    """Assert every calendar in `messages` reads without error and every reader sees the same
+    VEVENTs and the same occurrences; returns them parsed by icalendar."""
     parsed = []
     texts = [text for message in messages for text in calendar_parts(message)]
     assert texts, "no calendar was sent"
+    bounds, expected = [], []
+    ical = libical()
     for text in texts:
         calendar = Calendar.from_ical(text)
         assert calendar.get("METHOD"), text
@@ -190,15 +242,35 @@ def sent_calendars_are_clean(messages: Iterable[EmailMessage]) -> list[Calendar]
                 if name not in ("BEGIN", "END"):
                     assert value.to_ical() != b"", f"empty {name} in\n{text}"
         parsed.append(calendar)
-        assert vobject_starts(text) == icalendar_starts(calendar), f"vobject reads another start in\n{text}"
+        starts = icalendar_starts(calendar)
+        vcalendar = vobject_read(text)
+        assert vobject_starts(vcalendar) == starts, f"vobject reads another start in\n{text}"
+        bound = bounds_of(starts)
+        occurrences = compared(icalendar_slots(calendar, bound), bound)
+        bounds.append(bound)
+        expected.append(occurrences)
+        vobject_occurrences = compared(vobject_slots(vcalendar, bound), bound)
+        assert vobject_occurrences == occurrences, disagreement(
+            text, "vobject", vobject_occurrences, occurrences
+        )
         errors = libical_errors(text)
         assert errors == [], "\n".join([*errors, text])
+        if ical is not None:
+            read = compared(libical_slots(ical, ical.Component.new_from_string(text), bound), bound)
+            assert read == occurrences, disagreement(text, "libical", read, occurrences)
     missing = icaljs_missing()
     if missing:
         warnings.warn(f"ical.js reading skipped: {missing}", stacklevel=2)
     else:
-        for text, calendar, read in zip(texts, parsed, icaljs_starts(texts), strict=True):
-            assert read == icaljs_expected(calendar), f"ical.js reads another start in\n{text}"
-    if libical() is None:
+        readings = icaljs_read(texts, bounds)
+        for text, calendar, read, bound, occurrences in zip(
+            texts, parsed, readings, bounds, expected, strict=True
+        ):
+            assert read.vevents == icaljs_expected(calendar), f"ical.js reads another start in\n{text}"
+            icaljs_occurrences = compared(read.slots, bound)
+            assert icaljs_occurrences == occurrences, disagreement(
+                text, "ical.js", icaljs_occurrences, occurrences
+            )
+    if ical is None:
         warnings.warn("libical's RFC 5546 check skipped: needs python3-gi and gir1.2-ical-3.0", stacklevel=2)
     return parsed
