@@ -67,7 +67,8 @@ def test_an_invitation_to_snack_is_handled_once(
 def test_an_unproven_invitation_is_dropped_and_leaves_no_mark(recorded: Services, clock: Clock) -> None:
     uid = f"{uuid.uuid4().hex}@google.com"
     message = invitation(uid, ORGANIZER, start=(clock.now + timedelta(days=3)).replace(minute=0))
-    assert deliver(recorded, "snack", message, sender=ORGANIZER, verdict="fail") == "unauthenticated"
+    for _ in range(2):  # each time read as what it is: nothing marked it handled
+        assert deliver(recorded, "snack", message, sender=ORGANIZER, verdict="fail") == "unauthenticated"
     assert recorded.store.get_event(event_key(ORGANIZER, uid)) is None
     # The real mail with the same Message-ID is no duplicate of the forged one.
     assert deliver(recorded, "snack", message, sender=ORGANIZER) == "invitation"
