@@ -3,7 +3,7 @@
 Two scenarios, each in one run:
 
 - one event, N attendees (a big meeting): the renderer's per-revision template against
-  `compose_invitation` per attendee, a fifth of the messages to non-ASCII addresses;
+  the reference `compose_invitation` (tests/reference.py) per attendee, a fifth of the messages to non-ASCII addresses;
 - N distinct events, one attendee each (the reminder market's CSV batch, where every row
   is its own event): `event_calendar` plus the render of a never-seen event, against the
   icalendar build of the calendar plus `compose_invitation`.
@@ -25,10 +25,14 @@ from typing import TypedDict
 
 from calsnack.config import Settings
 from calsnack.domain.model import Event, Method, Source, event_key
-from calsnack.ical.write import event_calendar, icalendar_event_calendar
+from calsnack.ical.write import event_calendar
 from calsnack.links import Links
-from calsnack.mail.invitation import InvitationRenderer, compose_invitation, wire_address
+from calsnack.mail.headers import wire_address
+from calsnack.mail.invitation import InvitationRenderer
+from calsnack.ports import utc_now
 from icalendar import Calendar
+
+from tests.reference import compose_invitation, icalendar_event_calendar
 
 COUNT = 20_000
 #: Messages rendered, then checked, at a time: all N at once would hold N messages in memory.
@@ -173,10 +177,10 @@ def one_event(count: int) -> None:
     unsubscribe = [links.unsubscribe(a, event.organizer_domain) for a in people]
 
     started = time.perf_counter()
-    InvitationRenderer(SETTINGS).render(event, people[0], Method.REQUEST, landing_url=landing)
+    InvitationRenderer(SETTINGS, utc_now).render(event, people[0], Method.REQUEST, landing_url=landing)
     first = time.perf_counter() - started
 
-    renderer = InvitationRenderer(SETTINGS)
+    renderer = InvitationRenderer(SETTINGS, utc_now)
     fast = naive = parse = 0.0
     size = 0
     for low in range(0, count, CHUNK):
@@ -238,7 +242,7 @@ def distinct_events(count: int) -> None:
     landing = [links.landing(row_event(n, fields[n], "").key) for n in range(count)]
     unsubscribe = [links.unsubscribe(people[n], organizers[n].partition("@")[2]) for n in range(count)]
 
-    renderer = InvitationRenderer(SETTINGS)
+    renderer = InvitationRenderer(SETTINGS, utc_now)
     write = render = reference = parse = 0.0
     size = 0
     sampled = 0

@@ -1,7 +1,7 @@
 """The calendar object of a CSV event: one VEVENT, its VTIMEZONE, nothing that differs per send.
 
 `event_calendar` writes the text directly; every case here that compares it with
-`icalendar_event_calendar` (the icalendar build) asks for the same bytes, not just the same
+`icalendar_event_calendar` (tests/reference.py, the icalendar build) asks for the same bytes, not just the same
 parse, so whatever holds for icalendar's output holds for the fast one.
 """
 
@@ -14,11 +14,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from calsnack.ical.alarms import MAX_REMINDER, reminder_of
 from calsnack.ical.lines import fold
-from calsnack.ical.write import all_day_dates, event_calendar, icalendar_event_calendar
+from calsnack.ical.write import all_day_dates, event_calendar
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar, Event, Timezone
 from icalendar.parser.string import _foldline
+
+from tests.reference import icalendar_event_calendar
 
 
 def vevent_of(text: str) -> Event:

@@ -17,10 +17,13 @@ from typing import Any
 import pytest
 from calsnack.domain.model import Event, Method, Source, event_key
 from calsnack.ical.write import event_calendar
-from calsnack.mail import invitation
-from calsnack.mail.invitation import InvitationRenderer, compose_invitation
+from calsnack.mail import headers, invitation_calendar
+from calsnack.mail.invitation import InvitationRenderer
+from calsnack.ports import utc_now
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from tests.reference import compose_invitation
 
 from .test_invitation import LANDING, SETTINGS, UNSUBSCRIBE, assert_equivalent
 
@@ -122,7 +125,7 @@ def nth_event(n: int) -> Event:
 
 ADDRESSES = ("bob@example.com", "françois.dupré@exämple.fr", "用户@例子.广告", "o'brien+tag=x/y@example.com")
 # One renderer for the numbered cases (each its own event): they share the message shapes it keeps.
-RENDERER = InvitationRenderer(SETTINGS)
+RENDERER = InvitationRenderer(SETTINGS, utc_now)
 
 
 def render_both(
@@ -146,7 +149,7 @@ def render_both(
 def test_a_never_seen_csv_event_parses_like_the_plain_build(n: int) -> None:
     event = nth_event(n)
     method = Method.CANCEL if n % 7 == 3 else Method.REQUEST
-    assert invitation._spliced_calendar(SETTINGS, event, method) is not None, "not the CSV path"
+    assert invitation_calendar.spliced_calendar(SETTINGS, event, method) is not None, "not the CSV path"
     unsubscribe, landing = [(UNSUBSCRIBE, LANDING), ("", LANDING), (UNSUBSCRIBE, ""), ("", "")][n % 4]
     fast, slow = render_both(
         event, ADDRESSES[n % len(ADDRESSES)], method, unsubscribe_url=unsubscribe, landing_url=landing
@@ -158,8 +161,8 @@ def test_the_csv_path_neither_parses_nor_builds_with_icalendar(monkeypatch: pyte
     def refused(*args: Any, **kwargs: Any) -> bytes:
         raise AssertionError("the CSV path must not rebuild the calendar")
 
-    monkeypatch.setattr(invitation, "_calendar", refused)
-    renderer = InvitationRenderer(SETTINGS)
+    monkeypatch.setattr(invitation_calendar, "personal_calendar", refused)
+    renderer = InvitationRenderer(SETTINGS, utc_now)
     for n in range(20):
         renderer.render(nth_event(n), "bob@example.com", Method.REQUEST, landing_url=LANDING)
 
@@ -189,16 +192,16 @@ OTHER_SHAPES = {
 def test_stored_text_of_another_shape_is_rebuilt_with_icalendar(shape: str, method: Method) -> None:
     event = nth_event(0)
     event = replace(event, calendar=OTHER_SHAPES[shape](event.calendar))
-    assert invitation._spliced_calendar(SETTINGS, event, method) is None
+    assert invitation_calendar.spliced_calendar(SETTINGS, event, method) is None
     fast, slow = render_both(
-        event, "bob@example.com", method, InvitationRenderer(SETTINGS), landing_url=LANDING
+        event, "bob@example.com", method, InvitationRenderer(SETTINGS, utc_now), landing_url=LANDING
     )
     assert_equivalent(fast, slow)
 
 
 def test_a_calendar_clients_event_is_never_spliced() -> None:
     event = replace(nth_event(0), source=Source.CALENDAR)
-    assert invitation._spliced_calendar(SETTINGS, event, Method.REQUEST) is None
+    assert invitation_calendar.spliced_calendar(SETTINGS, event, Method.REQUEST) is None
 
 
 printable = st.characters(exclude_categories=["Cc", "Cs"])
@@ -223,9 +226,9 @@ def test_any_csv_event_parses_like_the_plain_build(
     event = csv_event(
         n, summary=summary, description=description, location=location, meeting_url=meeting_url, zone=zone
     )
-    assert invitation._spliced_calendar(SETTINGS, event, method) is not None
+    assert invitation_calendar.spliced_calendar(SETTINGS, event, method) is not None
     # A fresh renderer: examples reuse event keys, which a renderer takes for the same revision.
-    renderer = InvitationRenderer(SETTINGS)
+    renderer = InvitationRenderer(SETTINGS, utc_now)
     fast, slow = render_both(
         event, "bob@example.com", method, renderer, unsubscribe_url=UNSUBSCRIBE, landing_url=LANDING
     )
@@ -254,16 +257,16 @@ def test_the_direct_subject_reads_back_exactly(subject: str, utf8: bool) -> None
     email's fold (the reference) may lose a space between two encoded words (gh-144156);
     both may carry a leading space, where email puts a whole value on the line after the name.
     """
-    policy = invitation._SMTPUTF8 if utf8 else invitation._SMTP
+    policy = headers.SMTPUTF8_POLICY if utf8 else headers.SMTP_POLICY
     try:
-        theirs = subject_of(invitation._header_line("Subject", subject, policy))
-    except ValueError:  # a line break email refuses; _subject never writes one
+        theirs = subject_of(headers.header_line("Subject", subject, policy))
+    except ValueError:  # a line break email refuses; invitation_subject never writes one
         with pytest.raises(ValueError, match="linefeed"):
-            invitation._subject_header(subject, utf8=utf8)
+            headers.subject_header(subject, utf8=utf8)
         return
-    line = invitation._subject_header(subject, utf8=utf8)
-    if line == invitation._header_line("Subject", subject, policy):
-        return  # email's own line: what _subject never writes (control characters, "=?") goes to email
+    line = headers.subject_header(subject, utf8=utf8)
+    if line == headers.header_line("Subject", subject, policy):
+        return  # email's own line: what invitation_subject never writes (control characters, "=?") goes to email
     ours = subject_of(line)
     assert ours in (subject, f" {subject}")
     if theirs in (subject, f" {subject}"):

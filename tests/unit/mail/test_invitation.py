@@ -15,9 +15,13 @@ import pytest
 from calsnack.config import Settings
 from calsnack.domain.model import Event, Method, Source, event_key
 from calsnack.ical.write import event_calendar
-from calsnack.mail.invitation import InvitationRenderer, compose_invitation, wire_address
+from calsnack.mail.headers import wire_address
+from calsnack.mail.invitation import InvitationRenderer
 from calsnack.mail.message_id import event_key_of_message_id
+from calsnack.ports import utc_now
 from icalendar import Calendar
+
+from tests.reference import compose_invitation
 
 SETTINGS = Settings(
     domain="calsnack.example",
@@ -249,7 +253,7 @@ def assert_same_subject(fast: str, slow: str) -> None:
 
 
 def render_both(event: Event, address: str, method: Method, **links: str) -> tuple[bytes, bytes]:
-    fast = InvitationRenderer(SETTINGS).render(event, address, method, **links).raw
+    fast = InvitationRenderer(SETTINGS, utc_now).render(event, address, method, **links).raw
     slow = compose_invitation(
         SETTINGS,
         event,
@@ -278,7 +282,7 @@ def test_optional_links_parse_like_the_plain_build(links: dict[str, str]) -> Non
 
 def test_one_renderer_keeps_each_attendee_apart() -> None:
     """Templates are reused: nothing of one attendee may leak into the next one's message."""
-    renderer = InvitationRenderer(SETTINGS)
+    renderer = InvitationRenderer(SETTINGS, utc_now)
     event = csv_event(summary="Réunion 🎉")
     addresses = ["bob@example.com", "用户@例子.广告", f"{LONG_LOCAL}@example.com", "zoë@example.com"]
     for address in addresses:
@@ -304,7 +308,7 @@ def test_one_renderer_keeps_each_attendee_apart() -> None:
 
 def test_message_headers_and_envelope() -> None:
     event = csv_event(organizer_name="Zoë Ström")
-    mail = InvitationRenderer(SETTINGS).render(
+    mail = InvitationRenderer(SETTINGS, utc_now).render(
         event, "bob@example.com", Method.REQUEST, unsubscribe_url=UNSUBSCRIBE, landing_url=LANDING
     )
     message = parse(mail.raw)
@@ -325,8 +329,23 @@ def test_message_headers_and_envelope() -> None:
     assert abs(message["Date"].datetime - datetime.now(UTC)) < timedelta(seconds=5)
 
 
+@pytest.mark.parametrize("event", [csv_event(), recurring_event()], ids=["csv", "calendar"])
+def test_the_callers_clock_dates_the_message_and_its_calendar(event: Event) -> None:
+    """Date and DTSTAMP come from the clock the renderer is given, to the second, as it moves."""
+    now = [datetime(2030, 5, 6, 7, 8, 9, 999_999, tzinfo=UTC)]
+    renderer = InvitationRenderer(SETTINGS, lambda: now[0])
+    for _ in range(2):
+        message = parse(renderer.render(event, "bob@example.com", Method.REQUEST).raw)
+        second = now[0].replace(microsecond=0)
+        assert message["Date"].datetime == second
+        assert {vevent.stamp for vevent in calendar_of(message).walk("VEVENT")} == {second}
+        now[0] += timedelta(seconds=1, microseconds=1)
+
+
 def test_without_links_there_is_no_unsubscribe_header_nor_landing_link() -> None:
-    message = parse(InvitationRenderer(SETTINGS).render(csv_event(), "bob@example.com", Method.REQUEST).raw)
+    message = parse(
+        InvitationRenderer(SETTINGS, utc_now).render(csv_event(), "bob@example.com", Method.REQUEST).raw
+    )
     assert "List-Unsubscribe" not in message
     assert "List-Unsubscribe-Post" not in message
     assert "calsnack.example/e/" not in leaves(message)[1].get_content()
@@ -335,7 +354,7 @@ def test_without_links_there_is_no_unsubscribe_header_nor_landing_link() -> None
 def test_subjects_follow_revision_and_method() -> None:
     def subject(event: Event, method: Method) -> str:
         # email folds a long Subject right after the colon; its parser then keeps the space.
-        raw = InvitationRenderer(SETTINGS).render(event, "bob@example.com", method).raw
+        raw = InvitationRenderer(SETTINGS, utc_now).render(event, "bob@example.com", method).raw
         return str(parse(raw)["Subject"]).strip()
 
     assert subject(csv_event(), Method.REQUEST).startswith("Invitation: Quarterly review @ ")
@@ -350,19 +369,19 @@ def test_subjects_follow_revision_and_method() -> None:
 
 
 def test_message_ids_are_unique() -> None:
-    renderer = InvitationRenderer(SETTINGS)
+    renderer = InvitationRenderer(SETTINGS, utc_now)
     event = csv_event()
     ids = {
         parse(renderer.render(event, "bob@example.com", Method.REQUEST).raw)["Message-ID"] for _ in range(50)
     }
-    other = parse(InvitationRenderer(SETTINGS).render(event, "bob@example.com", Method.REQUEST).raw)
+    other = parse(InvitationRenderer(SETTINGS, utc_now).render(event, "bob@example.com", Method.REQUEST).raw)
     assert len(ids) == 50
     assert other["Message-ID"] not in ids
 
 
 @pytest.mark.parametrize("method", list(Method))
 def test_mime_layout_is_the_one_clients_show_with_buttons(method: Method) -> None:
-    message = parse(InvitationRenderer(SETTINGS).render(csv_event(), "bob@example.com", method).raw)
+    message = parse(InvitationRenderer(SETTINGS, utc_now).render(csv_event(), "bob@example.com", method).raw)
     assert [p.get_content_type() for p in message.walk()] == [
         "multipart/mixed",
         "multipart/alternative",
@@ -386,7 +405,11 @@ def test_mime_layout_is_the_one_clients_show_with_buttons(method: Method) -> Non
 @pytest.mark.parametrize("case", CASES)
 def test_lines_are_short_and_end_in_crlf(case: str) -> None:
     event, address = CASES[case]
-    raw = InvitationRenderer(SETTINGS).render(event, address, Method.REQUEST, unsubscribe_url=UNSUBSCRIBE).raw
+    raw = (
+        InvitationRenderer(SETTINGS, utc_now)
+        .render(event, address, Method.REQUEST, unsubscribe_url=UNSUBSCRIBE)
+        .raw
+    )
     assert raw.count(b"\n") == raw.count(b"\r\n")
     # An address, a link or a message id is one word: only those headers may not fold.
     unfoldable = (b"To: ", b"List-Unsubscribe: ", b"Message-ID: ")
@@ -399,7 +422,7 @@ def test_lines_are_short_and_end_in_crlf(case: str) -> None:
 
 def test_the_attendee_line_folds_at_75_octets_without_splitting_characters() -> None:
     address = "用户名很长的电子邮件地址测试用户名很长的电子邮件地址@例子.广告"
-    raw = InvitationRenderer(SETTINGS).render(csv_event(), address, Method.REQUEST).raw
+    raw = InvitationRenderer(SETTINGS, utc_now).render(csv_event(), address, Method.REQUEST).raw
     ics = next(p for p in leaves(parse(raw)) if p.get_content_type() == "application/ics").get_content()
     lines = ics.split(b"\r\n")
     start = next(i for i, line in enumerate(lines) if line.startswith(b"ATTENDEE"))
@@ -413,7 +436,7 @@ def test_the_attendee_line_folds_at_75_octets_without_splitting_characters() -> 
 @pytest.mark.parametrize("method", list(Method))
 def test_calendar_speaks_for_the_service_to_exactly_one_attendee(method: Method) -> None:
     event = recurring_event()
-    message = parse(InvitationRenderer(SETTINGS).render(event, "Bob@Example.com", method).raw)
+    message = parse(InvitationRenderer(SETTINGS, utc_now).render(event, "Bob@Example.com", method).raw)
     calendar = calendar_of(message)
     assert calendar["PRODID"] == "-//calsnack//calsnack//EN"
     assert calendar["VERSION"] == "2.0"
@@ -449,7 +472,7 @@ def test_calendar_speaks_for_the_service_to_exactly_one_attendee(method: Method)
 def test_a_calendar_without_vevent_is_refused() -> None:
     empty = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//x//EN\r\nEND:VCALENDAR\r\n"
     with pytest.raises(ValueError, match="no VEVENT"):
-        InvitationRenderer(SETTINGS).render(
+        InvitationRenderer(SETTINGS, utc_now).render(
             replace(csv_event(), calendar=empty), "bob@example.com", Method.REQUEST
         )
 
@@ -458,7 +481,7 @@ def test_a_missing_vtimezone_is_added() -> None:
     event = recurring_event()
     without_zone = event.calendar.split("BEGIN:VTIMEZONE")[0] + event.calendar.split("END:VTIMEZONE\r\n")[1]
     message = parse(
-        InvitationRenderer(SETTINGS)
+        InvitationRenderer(SETTINGS, utc_now)
         .render(replace(event, calendar=without_zone), "bob@example.com", Method.REQUEST)
         .raw
     )
@@ -474,7 +497,9 @@ def test_html_escapes_everything_the_organizer_wrote() -> None:
         meeting_url="javascript:alert(1)",
     )
     message = parse(
-        InvitationRenderer(SETTINGS).render(event, "bob@example.com", Method.REQUEST, landing_url=LANDING).raw
+        InvitationRenderer(SETTINGS, utc_now)
+        .render(event, "bob@example.com", Method.REQUEST, landing_url=LANDING)
+        .raw
     )
     plain, html = (part.get_content() for part in leaves(message)[:2])
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; Q&amp;A" in html
@@ -502,7 +527,7 @@ def test_html_escapes_everything_the_organizer_wrote() -> None:
 )
 def test_addresses_a_header_cannot_carry_are_refused(address: str) -> None:
     with pytest.raises(ValueError, match="address"):
-        InvitationRenderer(SETTINGS).render(csv_event(), address, Method.REQUEST)
+        InvitationRenderer(SETTINGS, utc_now).render(csv_event(), address, Method.REQUEST)
 
 
 @pytest.mark.parametrize(
@@ -511,7 +536,9 @@ def test_addresses_a_header_cannot_carry_are_refused(address: str) -> None:
 @pytest.mark.parametrize("link", ["unsubscribe_url", "landing_url"])
 def test_links_a_mail_cannot_carry_are_refused(link: str, url: str) -> None:
     with pytest.raises(ValueError, match="link"):
-        InvitationRenderer(SETTINGS).render(csv_event(), "bob@example.com", Method.REQUEST, **{link: url})
+        InvitationRenderer(SETTINGS, utc_now).render(
+            csv_event(), "bob@example.com", Method.REQUEST, **{link: url}
+        )
 
 
 @pytest.mark.parametrize("event", [csv_event(), recurring_event()], ids=["csv", "calendar"])
@@ -524,7 +551,7 @@ def test_a_template_is_built_once_per_revision(monkeypatch: pytest.MonkeyPatch, 
         return build(self, event, *args)
 
     monkeypatch.setattr(InvitationRenderer, "_build", counting)
-    renderer = InvitationRenderer(SETTINGS)
+    renderer = InvitationRenderer(SETTINGS, utc_now)
     for i in range(20):
         renderer.render(event, f"guest{i}@example.com", Method.REQUEST, landing_url=LANDING)
     assert builds == [event.version]
@@ -558,7 +585,7 @@ def ical_glib(monkeypatch: pytest.MonkeyPatch) -> Any:
 def test_libical_finds_no_itip_violation(monkeypatch: pytest.MonkeyPatch, case: str, method: Method) -> None:
     ical = ical_glib(monkeypatch)
     event, address = CASES[case]
-    message = parse(InvitationRenderer(SETTINGS).render(event, address, method).raw)
+    message = parse(InvitationRenderer(SETTINGS, utc_now).render(event, address, method).raw)
     text = next(p for p in leaves(message) if p.get_content_type() == "text/calendar").get_content()
     component = ical.Component.new_from_string(text)
     ical.restriction_check(component)
@@ -567,7 +594,7 @@ def test_libical_finds_no_itip_violation(monkeypatch: pytest.MonkeyPatch, case: 
 
 
 def test_message_ids_name_the_event() -> None:
-    renderer = InvitationRenderer(SETTINGS)
+    renderer = InvitationRenderer(SETTINGS, utc_now)
     event = csv_event()
     message_id = str(parse(renderer.render(event, "bob@example.com", Method.REQUEST).raw)["Message-ID"])
     assert message_id.startswith(f"<{event.key}.")

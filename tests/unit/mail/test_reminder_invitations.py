@@ -8,8 +8,9 @@ from dataclasses import replace
 
 import pytest
 from calsnack.domain.model import Method
-from calsnack.mail import invitation
+from calsnack.mail import invitation_calendar
 from calsnack.mail.invitation import InvitationRenderer
+from calsnack.ports import utc_now
 from icalendar import Calendar
 
 from tests.contract.builders import calendar_of
@@ -28,9 +29,9 @@ def with_reminder(n: int, minutes: int):
 @pytest.mark.parametrize(("n", "minutes"), [(n, (0, 15, 90, 1440, 40320)[n % 5]) for n in range(24)])
 def test_a_reminder_is_spliced_and_equals_the_icalendar_build(n: int, minutes: int, method: Method) -> None:
     event = with_reminder(n, minutes)
-    assert invitation._spliced_calendar(SETTINGS, event, method) is not None, "not the fast path"
+    assert invitation_calendar.spliced_calendar(SETTINGS, event, method) is not None, "not the fast path"
     fast, slow = render_both(
-        event, "bob@example.com", method, InvitationRenderer(SETTINGS), landing_url=LANDING
+        event, "bob@example.com", method, InvitationRenderer(SETTINGS, utc_now), landing_url=LANDING
     )
     assert_equivalent(fast, slow)
     calendar = next(

@@ -25,7 +25,7 @@ _ALARM_PROPERTIES: Final = frozenset({"ACTION", "TRIGGER", "DESCRIPTION", "SUMMA
 _SHARED_ACTIONS: Final = frozenset({"DISPLAY", "AUDIO"})
 
 
-def _fallback_text(summary: str) -> str:
+def reminder_description(summary: str) -> str:
     """RFC 5545 requires DESCRIPTION on a display alarm, and nothing sent carries an empty one."""
     return " ".join(summary.split()) or "Reminder"
 
@@ -39,22 +39,13 @@ def _trigger(minutes: int) -> str:
 
 
 def reminder_text(minutes: int, summary: str) -> str:
-    """The VALARM lines of a `reminder` cell, as `reminder_alarm` renders them (ACTION, DESCRIPTION,
-    TRIGGER: icalendar's alphabetical order)."""
+    """The VALARM lines of a `reminder` cell, as icalendar renders them (ACTION, DESCRIPTION,
+    TRIGGER: its alphabetical order; tests/reference.py builds the same alarm with icalendar)."""
     return (
         "BEGIN:VALARM\r\nACTION:DISPLAY\r\n"
-        + text_line("DESCRIPTION", _fallback_text(summary))
+        + text_line("DESCRIPTION", reminder_description(summary))
         + f"TRIGGER:{_trigger(minutes)}\r\nEND:VALARM\r\n"
     )
-
-
-def reminder_alarm(minutes: int, summary: str) -> Alarm:
-    """The reminder as an icalendar component: the reference `reminder_text` is held to."""
-    alarm = Alarm()
-    alarm.add("ACTION", "DISPLAY")
-    alarm.add("DESCRIPTION", _fallback_text(summary))
-    alarm.add("TRIGGER", -timedelta(minutes=minutes))
-    return alarm
 
 
 def reminder_of(calendar_text: str) -> int | None:
@@ -93,6 +84,6 @@ def organizer_alarms(event: Component, summary: str) -> list[Component]:
                 if not isinstance(single, str) or single.strip():
                     clean.add(name, single, encode=False)
         if str(clean["ACTION"]).upper() == "DISPLAY" and "DESCRIPTION" not in clean:
-            clean.add("DESCRIPTION", _fallback_text(summary))
+            clean.add("DESCRIPTION", reminder_description(summary))
         kept.append(clean)
     return kept

@@ -1,7 +1,7 @@
 """RFC 5545 content lines written byte for byte as icalendar writes them, without building components.
 
 Used where a calendar is written per CSV row or per message (`calsnack.ical.write`,
-`calsnack.mail.invitation`); tests/unit/ical/test_write.py proves the bytes equal icalendar's.
+`calsnack.mail.invitation_calendar`); tests/unit/ical/test_write.py proves the bytes equal icalendar's.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The calendar object of a CSV event: what `Event.calendar` holds until a send makes it personal.
 
 `event_calendar` runs once per CSV CREATE/UPDATE row, so it writes the text directly
-(`calsnack.ical.lines`); `icalendar_event_calendar` builds the same calendar with icalendar
-and is the reference tests/unit/ical/test_write.py holds it to, byte for byte.
+(`calsnack.ical.lines`); tests/reference.py builds the same calendar with icalendar, the
+reference tests/unit/ical/test_write.py holds it to, byte for byte.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from icalendar import Calendar, Event, Timezone, vUri
+from icalendar import Event, Timezone
 
-from calsnack.ical.alarms import reminder_alarm, reminder_text
+from calsnack.ical.alarms import reminder_text
 from calsnack.ical.lines import date_value, datetime_value, fold, raw_line, text_line
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def event_calendar(
     anything that differs between two messages. Naive `start`/`end` are wall-clock times
     in `timezone`; aware ones are converted to it.
 
-    The text is exactly what `icalendar_event_calendar` renders (same property order,
+    The text is exactly what icalendar renders (tests/reference.py) (same property order,
     escaping and folding), written in tens of microseconds instead of a millisecond.
     """
     vtimezone = ""
@@ -55,9 +55,9 @@ def event_calendar(
         dtstart = f"DTSTART;VALUE=DATE:{date_value(first)}\r\n"
         dtend = f"DTEND;VALUE=DATE:{date_value(after)}\r\n"
     else:
-        zone = _zone(timezone)
+        zone = event_zone(timezone)
         params, utc = _zone_form(timezone)
-        local_start, local_end = _local(start, zone), _local(end, zone)
+        local_start, local_end = in_zone(start, zone), in_zone(end, zone)
         dtstart = fold(f"DTSTART{params}:{datetime_value(local_start, utc=utc)}") + "\r\n"
         dtend = fold(f"DTEND{params}:{datetime_value(local_end, utc=utc)}") + "\r\n"
         if params:  # UTC needs no VTIMEZONE
@@ -69,7 +69,7 @@ def event_calendar(
     lines = [_HEAD, vtimezone, "BEGIN:VEVENT\r\n", text_line("SUMMARY", summary), dtstart, dtend]
     if meeting_url:
         lines.append(raw_line("CONFERENCE;FEATURE=AUDIO,VIDEO;VALUE=URI", meeting_url))
-    notes = _notes(description, meeting_url)
+    notes = meeting_notes(description, meeting_url)
     if notes:
         lines.append(text_line("DESCRIPTION", notes))
     where = location or meeting_url
@@ -77,7 +77,7 @@ def event_calendar(
         lines.append(text_line("LOCATION", where))
     if meeting_url:
         lines.append(raw_line("URL", meeting_url))
-        if _is_meet(meeting_url):
+        if is_meet(meeting_url):
             lines.append(raw_line("X-GOOGLE-CONFERENCE", meeting_url))
     if reminder is not None:
         lines.append(reminder_text(reminder, summary))
@@ -100,54 +100,6 @@ def fields_calendar(event: StoredEvent) -> str:
     )
 
 
-def icalendar_event_calendar(
-    *,
-    start: datetime,
-    end: datetime,
-    timezone: str,
-    summary: str,
-    location: str = "",
-    description: str = "",
-    meeting_url: str = "",
-    all_day: bool = False,
-    reminder: int | None = None,
-) -> str:
-    """`event_calendar` built with icalendar components: the reference the direct writer must equal."""
-    vevent = Event()
-    vevent.summary = summary
-    if all_day:
-        vevent.start, vevent.end = all_day_dates(start, end)
-    else:
-        zone = _zone(timezone)
-        vevent.start = _local(start, zone)
-        vevent.end = _local(end, zone)
-    # Location is what every client shows and links; a meeting without a place happens at its link.
-    where = location or meeting_url
-    if where:
-        vevent.location = where
-    notes = _notes(description, meeting_url)
-    if notes:
-        vevent.description = notes
-    if meeting_url:
-        vevent.url = meeting_url
-        # RFC 7986; a list keeps FEATURE a list (`Conference` would quote "AUDIO,VIDEO" into one value).
-        vevent.add("CONFERENCE", vUri(meeting_url, params={"VALUE": "URI", "FEATURE": ["AUDIO", "VIDEO"]}))
-        if _is_meet(meeting_url):
-            # How Google's own invitations carry a Meet link; only for Meet, whose link it is.
-            vevent.add("X-GOOGLE-CONFERENCE", meeting_url)
-    if reminder is not None:
-        vevent.add_component(reminder_alarm(reminder, summary))
-
-    calendar = Calendar()
-    calendar.add("PRODID", PRODID)
-    calendar.add("VERSION", "2.0")
-    calendar.add_component(vevent)
-    if calendar.get_missing_tzids():  # UTC and all-day events need none
-        calendar.subcomponents.insert(0, _vtimezone(timezone, vevent.start.year, vevent.end.year))
-    text: str = calendar.to_ical().decode("utf-8")
-    return text
-
-
 def all_day_dates(start: datetime, end: datetime) -> tuple[date, date]:
     """DTSTART and the exclusive DTEND of an all-day event.
 
@@ -159,22 +111,26 @@ def all_day_dates(start: datetime, end: datetime) -> tuple[date, date]:
     return first, max(after, first + timedelta(days=1))
 
 
-def _notes(description: str, meeting_url: str) -> str:
+def meeting_notes(description: str, meeting_url: str) -> str:
+    """DESCRIPTION: the organizer's notes, then the meeting link for clients that show no URL."""
     return "\n\n".join(part for part in (description, meeting_url and f"Join: {meeting_url}") if part)
 
 
-def _is_meet(meeting_url: str) -> bool:
+def is_meet(meeting_url: str) -> bool:
+    """Only a Meet link gets X-GOOGLE-CONFERENCE: Google's invitations carry their own that way."""
     return urlsplit(meeting_url).hostname == "meet.google.com"
 
 
-def _zone(timezone: str) -> ZoneInfo:
+def event_zone(timezone: str) -> ZoneInfo:
+    """The row's zone, or ValueError naming it: a CSV cell is the user's typing."""
     try:
         return ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(f"unknown time zone {timezone!r}") from exc
 
 
-def _local(moment: datetime, zone: ZoneInfo) -> datetime:
+def in_zone(moment: datetime, zone: ZoneInfo) -> datetime:
+    """A naive time is wall-clock time in `zone`; an aware one is converted to it."""
     return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
 
 
@@ -186,7 +142,7 @@ def _zone_form(timezone: str) -> tuple[str, bool]:
     with a "Z" and no TZID, and every other zone with TZID and a VTIMEZONE.
     """
     probe = Event()
-    probe.start = datetime(2000, 1, 1, tzinfo=_zone(timezone))
+    probe.start = datetime(2000, 1, 1, tzinfo=event_zone(timezone))
     line = str(probe.content_line("DTSTART", probe["DTSTART"]))
     head, _, value = line.rpartition(":")
     return head.removeprefix("DTSTART"), value.endswith("Z")
@@ -194,18 +150,18 @@ def _zone_form(timezone: str) -> tuple[str, bool]:
 
 @lru_cache(maxsize=1024)
 def _vtimezone_text(timezone: str, first_year: int, last_year: int) -> str:
-    text: str = _vtimezone(timezone, first_year, last_year).to_ical().decode("utf-8")
+    text: str = vtimezone(timezone, first_year, last_year).to_ical().decode("utf-8")
     return text
 
 
 @lru_cache(maxsize=256)
-def _vtimezone(timezone: str, first_year: int, last_year: int) -> Timezone:
+def vtimezone(timezone: str, first_year: int, last_year: int) -> Timezone:
     """The zone's rules over the event's years only: the default 1970–2038 span adds kilobytes to every mail.
 
     Cached because icalendar searches every transition of the span; callers only read
     the component (`add_component` keeps a reference and `to_ical` does not change it).
     """
-    _zone(timezone)
+    event_zone(timezone)
     return Timezone.from_tzid(
         timezone, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)
     )

@@ -87,7 +87,7 @@ class Sender:
         s = services.settings
         return cls(
             services,
-            InvitationRenderer(s),
+            InvitationRenderer(s, services.clock),
             Links(s.link_key, s.base_url, s.domain),
             Pacer(s.send_rate, clock=services.monotonic, sleep=services.sleep),
         )
