@@ -185,3 +185,21 @@ def test_quiet_revisions_round_trip(store, quiet):
     got = store.get_event(event.key)
     assert got is not None
     assert (got.sequence, got.quiet_revisions, got.itip_sequence) == (5, quiet, 5 - quiet)
+
+
+def test_events_of_batch_are_the_events_a_batch_row_applied_last(store):
+    domain = f"{unique()}.example"
+    batch, other = unique("b"), unique("b")
+    ours = [
+        store.put_event(make_event(f"ada@{domain}", f"ev-{n}", applied_row=f"{batch}:{n:08d}"))
+        for n in range(3)
+    ]
+    store.put_event(make_event(f"ada@{domain}", "later", applied_row=f"{other}:00000001"))
+    store.put_event(make_event(f"ada@{domain}", "client", applied_row=""))
+    # The batch id as a prefix of another batch's id, and the same batch in another domain.
+    store.put_event(make_event(f"ada@{domain}", "prefix", applied_row=f"{batch}x:00000001"))
+    store.put_event(make_event(f"ada@other-{domain}", "elsewhere", applied_row=f"{batch}:00000009"))
+    store.put_event(make_event(f"ada@{domain}", "quoting", description=f'"applied_row": "{batch}:0001"'))
+    assert store.events_of_batch(domain.upper(), batch, 10) == ours
+    assert store.events_of_batch(domain, batch, 2) == ours[:2]
+    assert store.events_of_batch(domain, unique("b"), 10) == []

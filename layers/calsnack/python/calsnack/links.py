@@ -10,7 +10,7 @@ import base64
 import hashlib
 import hmac
 import re
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, quote_plus
 
 from calsnack.config import Settings
 from calsnack.domain.model import domain_of, is_event_key
@@ -33,14 +33,17 @@ class Links:
         return cls(settings.link_key, settings.base_url, settings.domain)
 
     def sign(self, *parts: str) -> str:
-        mac = hmac.new(self._key, "\x1f".join(parts).encode(), hashlib.sha256).digest()
+        # hmac.digest is OpenSSL's one-shot HMAC: no HMAC object per link (every invitation signs two).
+        mac = hmac.digest(self._key, "\x1f".join(parts).encode(), "sha256")
         return base64.urlsafe_b64encode(mac[:18]).decode()
 
     def verify(self, token: str, *parts: str) -> bool:
         return hmac.compare_digest(token.encode(), self.sign(*parts).encode())
 
     def _url(self, path: str, token: str, **extra: str) -> str:
-        return f"{self.base_url}{path}?{urlencode({'t': token, **extra})}"
+        # What urlencode writes, without quoting the token: urlsafe base64 needs none.
+        query = "".join(f"&{name}={quote_plus(value)}" for name, value in extra.items())
+        return f"{self.base_url}{path}?t={token}{query}"
 
     def landing(self, event_key: str) -> str:
         return self._url(f"/e/{event_key}", self.sign("event", event_key))

@@ -77,6 +77,16 @@ class EventStore(Protocol):
 
     def events_by_domain(self, domain: str) -> list[Event]: ...
 
+    def events_of_batch(self, domain: str, batch_id: str, limit: int) -> list[Event]:
+        """Events of `domain` whose last applied row is one of batch `batch_id`'s (`Event.applied_row`),
+        by event id then organizer, `limit` at most.
+
+        A batch reply lists them when its last chunk is applied: picked and cut where the store
+        can, not by decoding every event of the domain (200k of them for a batch of 10, or for
+        the first 10,000 of a batch of 200k).
+        """
+        ...
+
     def find_by_event_id(self, domain: str, event_id: str) -> list[Event]:
         """Events whose organizer is in `domain` and whose event id is `event_id`."""
         ...

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from calsnack.config import Settings
@@ -52,7 +52,8 @@ def dashboard_link(settings: Settings, organizer: str, now: datetime) -> str:
     return links_for(settings).dashboard(organizer, int((now + DASHBOARD_LINK_LIFETIME).timestamp()))
 
 
-def event_links(settings: Settings, event: Event, now: datetime) -> EventLinks:
+def event_links(settings: Settings, event: Event, now: datetime, dashboard: str | None = None) -> EventLinks:
+    """`dashboard`: the organizer's dashboard link, when the caller has signed it already."""
     links = links_for(settings)
     return EventLinks(
         event_id=event.event_id,
@@ -61,15 +62,28 @@ def event_links(settings: Settings, event: Event, now: datetime) -> EventLinks:
         rsvp_yes=links.rsvp(event.key, "yes"),
         rsvp_maybe=links.rsvp(event.key, "maybe"),
         rsvp_no=links.rsvp(event.key, "no"),
-        dashboard=dashboard_link(settings, event.organizer, now),
+        dashboard=dashboard or dashboard_link(settings, event.organizer, now),
     )
+
+
+def events_links(settings: Settings, events: Iterable[Event], now: datetime) -> list[EventLinks]:
+    """The links of many events, each organizer's dashboard link signed once (a batch has few)."""
+    dashboards: dict[str, str] = {}
+    return [
+        event_links(
+            settings,
+            e,
+            now,
+            dashboards.get(e.organizer)
+            or dashboards.setdefault(e.organizer, dashboard_link(settings, e.organizer, now)),
+        )
+        for e in events
+    ]
 
 
 def batch_events(store: EventStore, status: BatchStatus) -> list[Event]:
     """The events the batch's rows created or changed last, by event id, `EVENTS_LISTED` at most."""
-    marker = f"{status.batch_id}:"
-    found = [e for e in store.events_by_domain(status.domain) if e.applied_row.startswith(marker)]
-    return sorted(found, key=lambda e: (e.event_id, e.organizer))[:EVENTS_LISTED]
+    return store.events_of_batch(status.domain, status.batch_id, EVENTS_LISTED)
 
 
 def links_csv(rows: Iterable[EventLinks]) -> bytes:
@@ -77,5 +91,5 @@ def links_csv(rows: Iterable[EventLinks]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(LINK_COLUMNS)
-    writer.writerows([formula_safe(cell) for cell in astuple(row)] for row in rows)
+    writer.writerows([formula_safe(getattr(row, name)) for name in LINK_COLUMNS] for row in rows)
     return out.getvalue().encode()

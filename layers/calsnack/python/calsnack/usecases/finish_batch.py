@@ -18,7 +18,7 @@ from aws_lambda_powertools import Logger
 from calsnack.csvcommands.refused import RefusedDigest, digest_refusals, refused_attachment
 from calsnack.mail.compose import Attachment, compose
 from calsnack.ports import Services
-from calsnack.usecases.event_links import batch_events, dashboard_link, event_links, links_csv
+from calsnack.usecases.event_links import batch_events, dashboard_link, events_links, links_csv
 
 logger = Logger(child=True)
 
@@ -79,7 +79,7 @@ def finish_batch(services: Services, batch_id: str) -> bool:
     now = services.clock()
     events = batch_events(services.store, status)
     if events:
-        rows = [event_links(services.settings, e, now) for e in events]
+        rows = events_links(services.settings, events, now)
         attachments.append(Attachment(f"links-{batch_id}.csv", links_csv(rows)))
         lines += [
             "",

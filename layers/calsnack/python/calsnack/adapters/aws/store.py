@@ -540,6 +540,13 @@ class DynamoStore:
     def events_by_domain(self, domain: str) -> list[Event]:
         return self._domain_events(domain.strip().lower())
 
+    def events_of_batch(self, domain: str, batch_id: str, limit: int) -> list[Event]:
+        """The domain's events, filtered here: a filter expression on `applied_row` would save
+        no read unit (DynamoDB bills what a query reads, before it filters)."""
+        marker = f"{batch_id}:"
+        found = [e for e in self.events_by_domain(domain) if e.applied_row.startswith(marker)]
+        return sorted(found, key=lambda e: (e.event_id, e.organizer))[:limit]
+
     def _domain_events(self, domain: str, containing: str = "") -> list[Event]:
         """The domain's 16 event partitions, read in parallel (consistent), in report order.
 

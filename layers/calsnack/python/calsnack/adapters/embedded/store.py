@@ -256,6 +256,25 @@ class SqliteStore:
     def events_by_domain(self, domain: str) -> list[Event]:
         return self._events("domain = ?", (domain.lower(),))
 
+    def events_of_batch(self, domain: str, batch_id: str, limit: int) -> list[Event]:
+        # The domain index is in (event_id, organizer) order, so SQLite stops at `limit`; only
+        # those events are decoded in Python. `instr` on the JSON text is a cheap exact
+        # pre-filter (a string value cannot hold the unescaped quotes), json_extract the test.
+        marker = f"{batch_id}:"
+        rows = self.db.connection().execute(
+            "SELECT data, version FROM events WHERE domain = ? AND instr(data, ?) > 0"
+            " AND substr(json_extract(data, '$.applied_row'), 1, ?) = ?"
+            " ORDER BY event_id, organizer LIMIT ?",
+            (
+                domain.lower(),
+                f'"applied_row": {json.dumps(marker, ensure_ascii=False)[:-1]}',
+                len(marker),
+                marker,
+                limit,
+            ),
+        )
+        return [event_from_json(r["data"], r["version"]) for r in rows]
+
     def find_by_event_id(self, domain: str, event_id: str) -> list[Event]:
         return self._events("domain = ? AND event_id = ?", (domain.lower(), event_id))
 
