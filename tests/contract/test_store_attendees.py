@@ -229,3 +229,31 @@ def test_the_note_goes_with_its_answer(store):
     # A later answer without a note clears it: the note belonged to the answer it replaced.
     assert store.record_answer(key, answer("ann@x.example", ACCEPTED, T0 + timedelta(1)))
     assert store.get_attendees(key, ["ann@x.example"])["ann@x.example"].comment == ""
+
+
+def test_attendees_of_many_events_are_each_events_own(store):
+    one, two, empty = unique("evt"), unique("evt"), unique("evt")
+    store.record_answer(one, answer("Ann@X.example", ACCEPTED, T0))
+    store.record_sent([request(two, "ann@x.example", 2), request(two, "ben@x.example", 1)], T0)
+    wanted = {
+        one: ["ANN@x.example", "ben@x.example"],
+        two: ["mailto:Ann@X.example"],
+        empty: ["ann@x.example"],
+    }
+    assert store.attendees_of(wanted) == {
+        one: {"ann@x.example": Attendee("ann@x.example", ACCEPTED, T0, Channel.BUTTON)},
+        two: {"ann@x.example": Attendee("ann@x.example", NEEDS_ACTION, invited_sequence=2, invited_at=T0)},
+        empty: {},
+    }
+    assert store.attendees_of({}) == {}
+    # More pairs than one statement binds: each event's, and only those asked for.
+    many = {unique("evt"): [f"p{n}@x.example"] for n in range(600)}
+    for key, (email,) in list(many.items())[::7]:
+        store.record_sent([request(key, email, 1)], T0)
+    big = unique("evt")
+    many[big] = [f"w{n}@x.example" for n in range(1100)]
+    store.record_sent([request(big, f"w{n}@x.example", 1) for n in range(0, 1100, 100)], T0)
+    got = store.attendees_of(many)
+    assert {key for key, known in got.items() if known} == {*list(many)[:600:7], big}
+    assert all(set(known) <= set(many[key]) for key, known in got.items())
+    assert sorted(got[big]) == sorted(f"w{n}@x.example" for n in range(0, 1100, 100))

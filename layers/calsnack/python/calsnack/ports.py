@@ -7,7 +7,7 @@ suite (`tests/contract`) runs against both.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -101,6 +101,11 @@ class EventStore(Protocol):
 
 class AttendeeStore(Protocol):
     def get_attendees(self, event_key: str, emails: Iterable[str]) -> dict[str, Attendee]: ...
+
+    def attendees_of(self, wanted: Mapping[str, Iterable[str]]) -> dict[str, dict[str, Attendee]]:
+        """`get_attendees` for many events (event key → addresses), each key of `wanted` mapped
+        to its known attendees: a send message of a hundred reminders asks once, not a hundred times."""
+        ...
 
     def record_answer(self, event_key: str, answer: Answer) -> bool:
         """Keep the answer if it is later than the person's last one; True if it was kept."""

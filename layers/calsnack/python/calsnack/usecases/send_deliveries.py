@@ -175,12 +175,13 @@ class Sender:
         ordered = [d for group in by_event.values() for d in group]
         events = store.get_events(by_event)
         blocked = self._suppressed(events, by_event)
+        attendees = store.attendees_of({key: [d.email for d in by_event[key]] for key in events})
         satisfied = failed = done = mailed = 0
         sent: list[Delivery] = []
         try:
             for key, deliveries in by_event.items():
                 event = events.get(key)
-                known = store.get_attendees(key, (d.email for d in deliveries))
+                known = attendees.get(key, {})
                 for d in deliveries:
                     attendee = known.get(d.email)
                     due = event is not None and self._due(

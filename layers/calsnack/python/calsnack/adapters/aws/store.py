@@ -15,7 +15,7 @@ import json
 import math
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
@@ -626,6 +626,10 @@ class DynamoStore:
         wanted = {normalize_address(e) for e in emails}
         keys = [_key(attendee_pk(event_key, attendee_shard(e)), e) for e in sorted(wanted)]
         return {a.email: a for a in map(attendee_from_item, self._get_items(keys))}
+
+    def attendees_of(self, wanted: Mapping[str, Iterable[str]]) -> dict[str, dict[str, Attendee]]:
+        """One `get_attendees` an event, as the sender asked before: the same read requests."""
+        return {key: self.get_attendees(key, emails) for key, emails in wanted.items()}
 
     def record_answer(self, event_key: str, answer: Answer) -> bool:
         email = normalize_address(answer.email)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -332,6 +332,30 @@ class SqliteStore:
                 (event_key, *part),
             )
             found.update((r["email"], _attendee(r)) for r in rows)
+        return found
+
+    def attendees_of(self, wanted: Mapping[str, Iterable[str]]) -> dict[str, dict[str, Attendee]]:
+        found: dict[str, dict[str, Attendee]] = {key: {} for key in wanted}
+        # One term an event, `(event_key = ? AND email IN (...))`, ORed: SQLite probes the
+        # primary key once per address. (A row-value IN scans the table; one term a pair made
+        # a webinar's 200 addresses of one event 20 times slower than one IN list.)
+        terms: list[tuple[str, list[str]]] = []
+        for key, emails in wanted.items():
+            addresses = sorted({normalize_address(e) for e in emails})
+            terms += [
+                (key, addresses[i : i + _IN_CHUNK - 1]) for i in range(0, len(addresses), _IN_CHUNK - 1)
+            ]
+        conn = self.db.connection()
+        while terms:
+            sql: list[str] = []
+            params: list[str] = []
+            while terms and len(params) + 1 + len(terms[-1][1]) <= _IN_CHUNK:
+                key, part = terms.pop()
+                sql.append(f"(event_key = ? AND email IN ({','.join('?' * len(part))}))")
+                params += [key, *part]
+            rows = conn.execute("SELECT * FROM attendees WHERE " + " OR ".join(sql), params)  # noqa: S608
+            for r in rows:
+                found[r["event_key"]][r["email"]] = _attendee(r)
         return found
 
     def record_answer(self, event_key: str, answer: Answer) -> bool:
