@@ -3,7 +3,7 @@ organizer acts, and what attendees would not see changes no revision."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -258,3 +258,58 @@ def test_every_event_of_a_mail_is_handled(recorded: Services, start: datetime, s
         ],
         key=lambda o: o.event_key,
     )
+
+
+def test_a_changed_description_at_the_same_sequence_is_a_quiet_revision(
+    recorded: Services, queue: RecordingQueue, start: datetime, stamp: datetime
+) -> None:
+    _send(recorded, _invitation(start, stamp))
+    ics = calendar_text(
+        "REQUEST", UID, organizer=ORGANIZER, start=start, dtstamp=stamp + timedelta(minutes=5)
+    )
+    noted = calendar_mail(
+        ORGANIZER,
+        f"snack@{DOMAIN}",
+        ics.replace("SEQUENCE:0", "DESCRIPTION:Bring snacks\r\nSEQUENCE:0"),
+        "REQUEST",
+    )
+    assert _send(recorded, noted) == [Outcome(KEY, "updated")]
+    event = recorded.store.get_event(KEY)
+    assert event is not None and event.description == "Bring snacks"
+    # A revision of its own for the sends, but not one attendees' clients must answer again.
+    assert (event.sequence, event.quiet_revisions, event.quiet_revision, event.itip_sequence) == (1, 1, 1, 0)
+    assert _fan_outs(queue) == [FanOut(KEY, 1, Method.REQUEST)]
+
+
+def _series(start: datetime, stamp: datetime) -> str:
+    ics = calendar_text("REQUEST", UID, organizer=ORGANIZER, start=start, dtstamp=stamp)
+    return ics.replace("SEQUENCE:0", "RRULE:FREQ=WEEKLY;COUNT=5\r\nSEQUENCE:0")
+
+
+def _occurrence(start: datetime, stamp: datetime, method: str) -> EmailMessage:
+    second = start + timedelta(weeks=1)
+    ics = calendar_text(
+        method, UID, organizer=ORGANIZER, start=second + timedelta(hours=3), dtstamp=stamp, sequence=1
+    )
+    ics = ics.replace("SEQUENCE:1", f"RECURRENCE-ID:{second:%Y%m%dT%H%M%SZ}\r\nSEQUENCE:1")
+    return calendar_mail(ORGANIZER, f"snack@{DOMAIN}", ics, method)
+
+
+@pytest.mark.parametrize(
+    ("method", "action"), [("REQUEST", "occurrence-updated"), ("CANCEL", "occurrence-cancelled")]
+)
+def test_one_occurrence_changed_goes_out_folded_into_the_series(
+    recorded: Services, queue: RecordingQueue, start: datetime, stamp: datetime, method: str, action: str
+) -> None:
+    _send(recorded, calendar_mail(ORGANIZER, f"snack@{DOMAIN}", _series(start, stamp), "REQUEST"))
+    assert _send(recorded, _occurrence(start, stamp + timedelta(minutes=5), method)) == [Outcome(KEY, action)]
+    event = recorded.store.get_event(KEY)
+    assert event is not None and not event.cancelled  # the series goes on
+    assert "RRULE:FREQ=WEEKLY;COUNT=5" in event.calendar
+    assert (event.sequence, event.occurrence_revision, event.occurrence_cancelled) == (
+        1,
+        1,
+        method == "CANCEL",
+    )
+    assert event.changed_occurrence == (start + timedelta(weeks=1)).astimezone(UTC).date().isoformat()
+    assert _fan_outs(queue) == [FanOut(KEY, 1, Method.REQUEST)]

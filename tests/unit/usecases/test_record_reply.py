@@ -226,3 +226,14 @@ def test_a_counter_proposal_reaches_the_organizer_once(recorded: Services, maile
     body = text_of(notice)
     assert GUEST in body and "Could we do Tuesday?" in body and "(America/Chicago)" in body
     assert _attendee(recorded, event)[0] is PartStat.NEEDS_ACTION  # a proposal is no answer
+
+
+def test_an_answer_for_one_occurrence_is_not_the_series_answer(recorded: Services) -> None:
+    series = calendar_text("REQUEST", "s", organizer=ORGANIZER).replace(
+        "SEQUENCE:0", "RRULE:FREQ=WEEKLY\r\nSEQUENCE:0"
+    )
+    event = seed(recorded, ORGANIZER, "webinar", calendar=series)
+    _invite(recorded, event)
+    only_one = _itip(event, "REPLY", "DECLINED", extra="RECURRENCE-ID:20310608T230000Z")
+    assert record_reply(recorded, inbound(recorded, only_one, sender=GUEST)) == 0
+    assert _attendee(recorded, event)[0] is PartStat.NEEDS_ACTION

@@ -4,11 +4,12 @@ fails alone, what it throttles (or the clock cuts short) goes back on the queue.
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 
 import pytest
-from calsnack.domain.model import BatchStatus, Delivery, Event, EventStatus, Method
+from calsnack.domain.model import Answer, BatchStatus, Channel, Delivery, Event, EventStatus, Method, PartStat
 from calsnack.messages import SendDeliveries
-from calsnack.ports import QueueName, Rejected, Services, Throttled
+from calsnack.ports import OutgoingMail, QueueName, Rejected, SendingStopped, Services, Throttled
 from calsnack.usecases.send_deliveries import START_MINIMUM, THROTTLE_RETRIES, Sender
 
 from tests.contract.builders import T0
@@ -165,3 +166,53 @@ def test_a_batchs_sends_are_credited_once(sending: Services, mailer: RecordingMa
     sender.send(work)
     status = sending.store.get_batch("b1")
     assert status is not None and (status.invitations_sent, status.invitations_failed) == (1, 1)
+
+
+def test_stopped_sending_keeps_the_work_and_what_went_out(
+    sending: Services, mailer: RecordingMailer, queue: RecordingQueue
+) -> None:
+    event = seed(sending, ORGANIZER, "webinar")
+    mailer.failures["b@client.test"] = [SendingStopped("daily quota used up")]
+    work = _work(*(_request(event, e) for e in ("a@client.test", "b@client.test", "c@client.test")))
+    sender = Sender.create(sending)
+    with pytest.raises(SendingStopped):
+        sender.send(work)
+    assert _invited(sending, event, "a@client.test") == event.sequence
+    assert queue.messages[QueueName.SENDS] == []  # the message itself stays queued and comes back
+    # It comes back once the account sends again: only the rest goes out.
+    assert sender.send(work) == (3, 0)
+    assert mailer.attempts == ["a@client.test", "b@client.test", "b@client.test", "c@client.test"]
+
+
+def _partstat_sent(mail: OutgoingMail) -> str:
+    calendar = read_mail(mail).get_body(("calendar",))
+    assert calendar is not None
+    text = str(calendar.get_content())
+    return text.split("PARTSTAT=", 1)[1].split(";", 1)[0].split(":", 1)[0]
+
+
+def test_a_quiet_revision_keeps_the_answer_given_since_the_last_real_change(
+    sending: Services, mailer: RecordingMailer
+) -> None:
+    raised = T0 - timedelta(days=1)
+    event = seed(
+        sending,
+        ORGANIZER,
+        "webinar",
+        sequence=3,
+        quiet_revisions=1,
+        quiet_revision=3,
+        sequence_raised_at=raised,
+    )
+    for email, at in (
+        ("kept@client.test", raised + timedelta(hours=1)),
+        ("stale@client.test", raised - timedelta(hours=1)),
+    ):
+        answer = Answer(event.organizer, event.event_id, email, PartStat.ACCEPTED, at, Channel.BUTTON)
+        sending.store.record_answer(event.key, answer)
+        sending.store.record_sent([Delivery(event.key, email, 2, Method.REQUEST)], at)
+    Sender.create(sending).send(
+        _work(_request(event, "kept@client.test"), _request(event, "stale@client.test"))
+    )
+    by_recipient = {m.recipients[0]: _partstat_sent(m) for m in mailer.sent}
+    assert by_recipient == {"kept@client.test": "ACCEPTED", "stale@client.test": "NEEDS-ACTION"}
