@@ -59,3 +59,19 @@ def row_of(cells: dict[str, str]) -> list[str]:
 
 def read(data: bytes) -> list[CommandRow | RowError]:
     return list(read_commands(io.BytesIO(data), batch_id="b-1", sender_domain=DOMAIN, now=NOW))
+
+
+class TrickleStream(io.BytesIO):
+    """A stream that hands out a few bytes a read, as a slow socket does; counts what was read."""
+
+    def __init__(self, data: bytes, most: int) -> None:
+        super().__init__(data)
+        self.size = len(data)
+        self._most = most
+
+    def read(self, size: int | None = -1) -> bytes:
+        return super().read(self._most if size is None or size < 0 else min(size, self._most))
+
+    @property
+    def consumed(self) -> int:
+        return self.tell()

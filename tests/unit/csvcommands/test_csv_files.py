@@ -10,31 +10,15 @@ from typing import Any
 import pytest
 from calsnack.csvcommands import BatchRefused, read_commands
 from calsnack.csvcommands.columns import COLUMNS
-from calsnack.csvcommands.read import CHUNK
+from calsnack.csvcommands.transcode import CHUNK
 from calsnack.domain.commands import CommandName, CommandRow
 from calsnack.domain.model import RowError
 
-from .sample import CREATE, DOMAIN, HEADER, NOW, batch, read, row_of
+from .sample import CREATE, DOMAIN, HEADER, NOW, TrickleStream, batch, read, row_of
 
 HOSTILE = Path(__file__).parent / "hostile"
 EXPECTED: dict[str, Any] = json.loads((HOSTILE / "expected.json").read_text(encoding="utf-8"))
 CASES = sorted(path.name for path in HOSTILE.glob("*.csv"))
-
-
-class TrickleStream(io.BytesIO):
-    """A stream that hands out a few bytes a read, as a slow socket does; counts what was read."""
-
-    def __init__(self, data: bytes, most: int) -> None:
-        super().__init__(data)
-        self.size = len(data)
-        self._most = most
-
-    def read(self, size: int | None = -1) -> bytes:
-        return super().read(self._most if size is None or size < 0 else min(size, self._most))
-
-    @property
-    def consumed(self) -> int:
-        return self.tell()
 
 
 def outcome(stream: Any) -> tuple[list[CommandRow | RowError], str | None]:
@@ -105,18 +89,6 @@ def test_header_is_kept_as_the_sender_wrote_it() -> None:
         io.BytesIO((HOSTILE / "utf8-bom.csv").read_bytes()), batch_id="b", sender_domain=DOMAIN, now=NOW
     )
     assert reader.header[:3] == ("Command", "Event_ID", "Organizer")
-
-
-def test_a_utf8_character_across_the_chunk_boundary_stays_whole() -> None:
-    filler = batch([]) + b"CANCEL,ev-0\r\n" * ((CHUNK - 300) // 13)
-    prefix = b"UPDATE,ev-1,,,,,,"
-    padding = "x" * (CHUNK - len(filler) - len(prefix) - 1)
-    data = filler + prefix + f"{padding}é\r\n".encode()
-    assert data.index("é".encode()) == CHUNK - 1
-
-    last = read(data)[-1]
-    assert isinstance(last, CommandRow)
-    assert last.fields.subject == padding + "é"
 
 
 def test_reading_is_streamed_not_slurped() -> None:

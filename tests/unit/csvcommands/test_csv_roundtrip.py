@@ -6,12 +6,14 @@ import codecs
 import csv
 import io
 from dataclasses import replace
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from calsnack.domain.commands import CommandName, CommandRow, EventFields
 from calsnack.ical.alarms import MAX_REMINDER
-from hypothesis import given, settings
+from calsnack.ical.zones import nonexistent_time
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from .sample import DOMAIN, HEADER, read
@@ -49,6 +51,21 @@ def cell(value: object) -> str:
     return str(value)
 
 
+def exists(fields: EventFields) -> bool:
+    """Whether no time of a row with its date and zone falls in a DST gap (such a row is refused)."""
+    if fields.date is None or fields.timezone is None:
+        return True
+    zone = ZoneInfo(fields.timezone)
+    start, end = fields.start_time, fields.end_time
+    ends_next_day = start is not None and end is not None and end < start
+    moments = [(fields.date, start), (fields.date + timedelta(days=int(ends_next_day)), end)]
+    return all(
+        nonexistent_time(datetime.combine(day, moment, tzinfo=zone)) is None
+        for day, moment in moments
+        if moment is not None
+    )
+
+
 def maybe(strategy: st.SearchStrategy[T]) -> st.SearchStrategy[T | None]:
     return st.none() | strategy
 
@@ -75,6 +92,7 @@ def command_rows(draw: st.DrawFn) -> tuple[list[str], CommandRow]:
             description=draw(maybe(multi_line)),
             reminder=draw(maybe(reminders)),
         )
+        assume(exists(fields))
         attendees = tuple(draw(attendee_lists))
     elif command is CommandName.UPDATE:
         fields = draw(
@@ -89,7 +107,7 @@ def command_rows(draw: st.DrawFn) -> tuple[list[str], CommandRow]:
                 meeting_url=maybe(urls),
                 description=maybe(multi_line),
                 reminder=maybe(reminders),
-            ).filter(lambda f: f != EventFields())
+            ).filter(lambda f: f != EventFields() and exists(f))
         )
     elif command is CommandName.INVITE:
         attendees = tuple(draw(attendee_lists.filter(bool)))
