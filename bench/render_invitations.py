@@ -24,10 +24,10 @@ from email.utils import make_msgid
 from typing import TypedDict
 
 from calsnack.config import Settings
+from calsnack.domain.addresses import wire_address
 from calsnack.domain.model import Event, Method, Source, event_key
 from calsnack.ical.write import event_calendar
 from calsnack.links import Links
-from calsnack.mail.headers import wire_address
 from calsnack.mail.invitation import InvitationRenderer
 from calsnack.ports import utc_now
 from icalendar import Calendar

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from calsnack.config import Settings
+from calsnack.domain.addresses import wire_address
 from calsnack.domain.model import Event, Method, PartStat
 from calsnack.ical.alarms import reminder_description
 from calsnack.ical.write import (
@@ -23,7 +24,7 @@ from calsnack.ical.write import (
     meeting_notes,
     vtimezone,
 )
-from calsnack.mail.headers import checked_url, policy_for, reply_to, sender, wire_address
+from calsnack.mail.headers import checked_url, policy_for, reply_to, sender
 from calsnack.mail.invitation import invitation_message
 from calsnack.mail.invitation_calendar import personal_calendar
 from calsnack.mail.invitation_text import invitation_subject, invitation_texts, invitation_when

@@ -19,7 +19,8 @@ from calsnack.adapters.aws.blobs import S3BlobStore
 from calsnack.analytics.files import read_rows
 from calsnack.analytics.rows import TABLES
 from calsnack.cli.export import register
-from calsnack.domain.model import PartStat, domain_of, event_key
+from calsnack.domain.addresses import domain_of
+from calsnack.domain.model import PartStat, event_key
 from calsnack.serve.lambda_events import LambdaContext
 from calsnack.usecases.answer_rsvp import ButtonAnswer, answer_rsvp
 from calsnack.usecases.build_report import report_domain, report_event, report_organizer

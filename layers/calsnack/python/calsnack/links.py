@@ -13,7 +13,8 @@ import re
 from urllib.parse import quote, quote_plus
 
 from calsnack.config import Settings
-from calsnack.domain.model import domain_of, is_event_key
+from calsnack.domain.addresses import domain_of
+from calsnack.domain.model import is_event_key
 from calsnack.domain.unsubscribe import unsubscribe_scope
 
 #: `vip-<event key in base32>-<signature>`: base32 keeps the local part at 60 characters, within

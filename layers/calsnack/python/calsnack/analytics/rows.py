@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from calsnack.domain.model import Attendee, Event, Method, PartStat, domain_of
+from calsnack.domain.addresses import domain_of
+from calsnack.domain.model import Attendee, Event, Method, PartStat
 
 EVENTS = "events"
 INVITATIONS = "invitations"

@@ -37,10 +37,9 @@ from calsnack.api.models import (
     Report,
 )
 from calsnack.api.responses import documented
-from calsnack.domain.model import domain_of, normalize_address
+from calsnack.domain.addresses import domain_of, is_address, normalize_address
 from calsnack.ports import Services
 from calsnack.usecases.accept_batch import accept_batch
-from calsnack.usecases.answer_rsvp import valid_address
 from calsnack.usecases.build_report import report_domain, report_event, report_organizer
 from calsnack.usecases.event_links import batch_events, event_links
 from calsnack.usecases.ingest_batch import BatchRefused, BatchRequest
@@ -129,7 +128,7 @@ def routes(services: Services) -> Router:
         if allowed and domain not in allowed:
             raise ForbiddenError(f"the domain {domain} may not send batches to this service")
         address = normalize_address(sender) if sender else f"api@{domain}"
-        if not valid_address(address):
+        if not is_address(address):
             raise BadRequestError("sender is not an e-mail address")
         if domain_of(address) != domain:
             raise ForbiddenError(f"the sender must be an address in {domain}")

@@ -19,7 +19,8 @@ from calsnack.api.assets import assets
 from calsnack.api.calendar_links import calendar_links
 from calsnack.api.responses import HTML_PAGE, documented, html
 from calsnack.config import Settings
-from calsnack.domain.model import EVENT_KEY_PATTERN, Event, normalize_address
+from calsnack.domain.addresses import normalize_address
+from calsnack.domain.model import EVENT_KEY_PATTERN, Event
 from calsnack.ical.publish import publish_ics
 from calsnack.ports import Services
 from calsnack.usecases.answer_rsvp import (

@@ -28,9 +28,9 @@ from calsnack.adapters.embedded.store import SqliteStore
 from calsnack.api.models import BatchStatusOut
 from calsnack.cli.errors import UserError, existing_data_dir, existing_database
 from calsnack.cli.progress import SHOWN_REFUSALS, Display, QuietDisplay, batch_done, display_for
-from calsnack.domain.model import BatchStatus, normalize_address
+from calsnack.domain.addresses import is_address, normalize_address
+from calsnack.domain.model import BatchStatus
 from calsnack.ports import BatchStore, BlobStore, Services
-from calsnack.usecases.answer_rsvp import valid_address
 from calsnack.usecases.ingest_batch import BatchRefused, BatchRequest, ingest_batch
 
 DEFAULT_DATA_DIR = Path(".calsnack")
@@ -148,7 +148,7 @@ def _send(args: argparse.Namespace) -> int:
     if not source.is_file():
         raise UserError(f"no file {source}" if not source.exists() else f"{source} is not a file")
     sender = normalize_address(args.sender)
-    if not valid_address(sender):
+    if not is_address(sender):
         raise UserError(f"--sender {args.sender!r} is not an e-mail address")
     data_dir = existing_data_dir(args.data_dir)
     settings = bootstrap.embedded_settings(

@@ -50,7 +50,8 @@ def _print(rows: list[EventLinks], as_json: bool) -> None:
 def run(args: argparse.Namespace) -> int:
     from calsnack.adapters.embedded.store import SqliteStore
     from calsnack.config import Settings
-    from calsnack.domain.model import event_key, normalize_address
+    from calsnack.domain.addresses import normalize_address
+    from calsnack.domain.model import event_key
     from calsnack.ports import utc_now
     from calsnack.usecases.event_links import batch_events, event_links
 

@@ -24,8 +24,9 @@ from calsnack.csvcommands.columns import (
     reminder_minutes,
 )
 from calsnack.csvcommands.transcode import NotText, transcoded_text
+from calsnack.domain.addresses import ASCII_ADDRESS_PATTERN, MAX_LOCAL, domain_of, is_address, parse_address
 from calsnack.domain.commands import CommandName, CommandRow, EventFields
-from calsnack.domain.model import RowError, domain_of, normalize_address
+from calsnack.domain.model import RowError
 from calsnack.ical.zones import nonexistent_time, offset_changes
 
 MAX_EVENT_ID: Final = 200
@@ -55,15 +56,8 @@ class _Refuse(Exception):
         self.reason = reason
 
 
-# Dot-atom local part and a dotted host name of letters, digits and inner hyphens, lower-case
-# (addresses are normalised first). Possessive quantifiers keep it free of backtracking: it
-# runs for every address of a million-row batch. Length limits are `_short_enough`'s.
-_ATEXT = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]"
-_LABEL = r"[a-z0-9]++(?:-++[a-z0-9]++)*+"
-_ADDR = rf"{_ATEXT}++(?:\.{_ATEXT}++)*+@(?:{_LABEL}\.)++{_LABEL}"
-_ADDRESS = re.compile(_ADDR)
-#: A whole attendees cell of well-formed addresses, checked in one call.
-_ADDRESS_LIST = re.compile(rf"{_ADDR}(?:\s*+;\s*+{_ADDR})*+")
+#: A whole attendees cell of ASCII addresses, checked in one call (the grammar's own pattern).
+_ADDRESS_LIST = re.compile(rf"{ASCII_ADDRESS_PATTERN}(?:\s*+;\s*+{ASCII_ADDRESS_PATTERN})*+")
 # An https link with a host and no user part ("https://good.example@evil.example" misleads).
 _URL = re.compile(r"https://[^\s/?#@\\<>\"]+(?:[/?#][^\s<>\"\\]*)?", re.IGNORECASE)
 _CONTROL_ONE_LINE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
@@ -342,17 +336,9 @@ def _url(cell: str) -> str | None:
     return value
 
 
-def _short_enough(address: str) -> bool:
-    """RFC 5321's limits: 254 characters in all, 64 before the @, 63 in a domain label."""
-    if len(address) <= 64:
-        return True
-    local, _, domain = address.rpartition("@")
-    return len(address) <= 254 and len(local) <= 64 and max(map(len, domain.split("."))) <= 63
-
-
 def _address(text: str, column: str) -> str:
-    address = normalize_address(text)
-    if _ADDRESS.fullmatch(address) and _short_enough(address):
+    address = parse_address(text)
+    if address is not None:
         return address
     value = text.strip()
     hint = ""
@@ -369,7 +355,8 @@ def _attendees(cell: str) -> tuple[str, ...]:
         return ()
     if _ADDRESS_LIST.fullmatch(value):
         addresses = [part.strip() for part in value.split(";")]
-        if len(value) > 64 and not all(map(_short_enough, addresses)):
+        # A cell no longer than a local part may be cannot break any length limit.
+        if len(value) > MAX_LOCAL and not all(map(is_address, addresses)):
             addresses = [_address(part, "attendees") for part in addresses]
     else:
         # Unusual spelling (mailto:, empty entries) or a bad address: one by one, to name it.

@@ -8,6 +8,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
+# Re-exported for adapters/aws/store.py until its split (helper awsstore) imports domain.addresses.
+from calsnack.domain.addresses import domain_of as domain_of
+from calsnack.domain.addresses import normalize_address as normalize_address
+
 
 class PartStat(StrEnum):
     """An attendee's answer, spelled as iCalendar's PARTSTAT so replies map one to one."""
@@ -52,18 +56,6 @@ class Method(StrEnum):
 
     REQUEST = "REQUEST"
     CANCEL = "CANCEL"
-
-
-def normalize_address(address: str) -> str:
-    """Addresses compare case-insensitively; a `mailto:` prefix is not part of the address."""
-    value = address.strip()
-    if value.lower().startswith("mailto:"):
-        value = value[7:]
-    return value.strip().lower()
-
-
-def domain_of(address: str) -> str:
-    return address.rpartition("@")[2].lower()
 
 
 def _digest(text: str, digits: int) -> str:

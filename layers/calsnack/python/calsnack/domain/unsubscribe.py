@@ -9,8 +9,8 @@ account, so the scope is the organizer's own address.
 
 from __future__ import annotations
 
+from calsnack.domain.addresses import domain_of, normalize_address
 from calsnack.domain.mail_providers import is_public_mail_domain
-from calsnack.domain.model import domain_of, normalize_address
 
 
 def unsubscribe_scope(sender: str) -> str:

@@ -31,7 +31,7 @@ from icalendar import (
 from icalendar.parser import unescape_backslash
 from icalendar.timezone import tzp
 
-from calsnack.domain.model import normalize_address
+from calsnack.domain.addresses import normalize_address
 from calsnack.ical.alarms import organizer_alarms
 from calsnack.ical.description import Description, clean_description, is_meeting_link
 from calsnack.ical.uris import is_web_url

@@ -15,10 +15,8 @@ from email.policy import SMTP, SMTPUTF8, EmailPolicy
 from functools import lru_cache
 
 from calsnack.config import Settings
+from calsnack.domain.addresses import wire_address
 
-# RFC 5322 dot-atoms, non-ASCII allowed (RFC 6532): what can stand bare in a header and a mailto URI.
-_ATOM = r"[^\s\x00-\x1f\x7f()<>\[\]:;@\\,.\"]+"
-_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_ATOM}(?:\.{_ATOM})*")
 # Printable ASCII but space, quote and angle brackets: safe in `<...>` headers and in href="...".
 _URL = re.compile(r"[!#-;=?-~]{1,900}")
 #: Headers stored with `set_raw` are written as they are; all others are folded as usual.
@@ -33,27 +31,6 @@ _PLAIN_WORD = 60
 # What it may not hold: something a reader could take for an encoded word, runs of spaces,
 # control characters and what Python counts as line breaks (email refuses those).
 _NOT_DIRECT = re.compile(r"=\?|  |[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-
-
-def wire_address(address: str) -> str:
-    """The address as headers and the envelope carry it: IDNA for the domain (SES takes no other).
-
-    A non-ASCII local part stays UTF-8: only SMTPUTF8 can deliver it (RFC 6531/6532).
-    Raises ValueError for anything that is not a bare dot-atom address.
-    """
-    if not _ADDRESS.fullmatch(address):
-        raise ValueError(f"not a deliverable address: {address!r}")
-    local, _, domain = address.rpartition("@")
-    return address if domain.isascii() else f"{local}@{_idna(domain)}"
-
-
-@lru_cache(maxsize=4096)
-def _idna(domain: str) -> str:
-    """Cached: nameprep costs more than rendering a whole message, and attendees share domains."""
-    try:
-        return domain.encode("idna").decode("ascii")
-    except UnicodeError as exc:
-        raise ValueError(f"not a deliverable domain: {domain!r}") from exc
 
 
 def checked_url(url: str) -> str:

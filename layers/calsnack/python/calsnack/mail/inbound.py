@@ -14,7 +14,7 @@ from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 
-from calsnack.domain.model import domain_of, normalize_address
+from calsnack.domain.addresses import domain_of, normalize_address
 from calsnack.mail.authresults import proves_sender, trusted
 
 

@@ -19,6 +19,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from calsnack.config import Settings
+from calsnack.domain.addresses import wire_address
 from calsnack.domain.model import Event, Method, PartStat
 from calsnack.mail.headers import (
     SMTP_POLICY,
@@ -27,7 +28,6 @@ from calsnack.mail.headers import (
     checked_url,
     policy_for,
     subject_header,
-    wire_address,
 )
 from calsnack.mail.invitation_calendar import (
     attendee_line,

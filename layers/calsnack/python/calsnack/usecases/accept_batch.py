@@ -7,7 +7,8 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 
 from calsnack.csvcommands.read import BatchRefused, read_commands
-from calsnack.domain.model import BatchStatus, RowError, domain_of
+from calsnack.domain.addresses import domain_of
+from calsnack.domain.model import BatchStatus, RowError
 from calsnack.messages import IngestBatch, encode
 from calsnack.ports import QueueMessage, QueueName, Services
 from calsnack.usecases.finish_batch import finish_batch

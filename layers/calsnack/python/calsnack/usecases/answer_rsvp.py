@@ -12,34 +12,20 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from aws_lambda_powertools import Logger
 
-from calsnack.domain.model import (
-    Answer,
-    Channel,
-    Delivery,
-    Event,
-    Method,
-    PartStat,
-    domain_of,
-    normalize_address,
-)
+from calsnack.domain.addresses import domain_of, parse_address
+from calsnack.domain.model import Answer, Channel, Delivery, Event, Method, PartStat
 from calsnack.links import Links
 from calsnack.mail.answer_confirmation import answer_confirmation
 from calsnack.ports import Rejected, Services, Throttled
 from calsnack.usecases.enqueue import enqueue_deliveries
 
 logger = Logger(child=True)
-
-_ADDRESS = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-)
 
 #: How long a confirmation link works.
 CONFIRM_FOR = timedelta(days=2)
@@ -107,13 +93,9 @@ class RsvpResult:
     outcome: FormOutcome = FormOutcome.RECORDED
 
 
-def valid_address(address: str) -> bool:
-    return len(address) <= 254 and _ADDRESS.match(address) is not None
-
-
 def _address(services: Services, email: str) -> str:
-    address = normalize_address(email)
-    if not valid_address(address) or domain_of(address) == services.settings.domain:
+    address = parse_address(email)
+    if address is None or domain_of(address) == services.settings.domain:
         raise RsvpRefused("Please enter a valid e-mail address.")
     return address
 

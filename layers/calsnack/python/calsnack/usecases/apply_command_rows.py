@@ -11,19 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from calsnack.domain.addresses import domain_of, normalize_address
 from calsnack.domain.commands import CommandName, CommandRow, EventFields
 from calsnack.domain.mail_providers import is_public_mail_domain
-from calsnack.domain.model import (
-    Delivery,
-    Event,
-    EventStatus,
-    Method,
-    RowError,
-    Source,
-    domain_of,
-    event_key,
-    normalize_address,
-)
+from calsnack.domain.model import Delivery, Event, EventStatus, Method, RowError, Source, event_key
 from calsnack.ical.alarms import reminder_of
 from calsnack.ical.write import event_calendar
 from calsnack.ical.zones import nonexistent_time

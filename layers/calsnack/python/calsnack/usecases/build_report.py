@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from calsnack.domain.model import Event, event_key, normalize_address
+from calsnack.domain.addresses import normalize_address
+from calsnack.domain.model import Event, event_key
 from calsnack.ports import Store
 
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from aws_lambda_powertools import Logger
 
 from calsnack.csvcommands.read import BatchRefused, read_commands
+from calsnack.domain.addresses import domain_of
 from calsnack.domain.commands import CommandRow
-from calsnack.domain.model import BatchStatus, RowError, domain_of
+from calsnack.domain.model import BatchStatus, RowError
 from calsnack.messages import ApplyRows, encode
 from calsnack.ports import QueueMessage, QueueName, Services
 from calsnack.usecases.finish_batch import finish_batch

@@ -11,15 +11,17 @@ import re
 from collections.abc import Sequence
 from email.message import EmailMessage
 
-from calsnack.domain.model import Delivery, Event, Method, normalize_address
+from calsnack.domain.addresses import is_address, normalize_address
+from calsnack.domain.model import Delivery, Event, Method
 from calsnack.mail.compose import compose
 from calsnack.mail.inbound import InboundMail
 from calsnack.ports import Services
-from calsnack.usecases.answer_rsvp import valid_address
 from calsnack.usecases.enqueue import enqueue_deliveries
 from calsnack.usecases.notify import explain_refusal
 
-_CANDIDATE = re.compile(r"[^\s,;<>\"'()\[\]]+@[^\s,;<>\"'()\[\]]+")
+# Runs of characters around an @ that no address spelling ends at: list separators, brackets and
+# quotes around a name. A candidate is then judged by the one address grammar.
+_CANDIDATE = re.compile(r"[^\s,;<>\"()\[\]]+@[^\s,;<>\"()\[\]]+")
 #: A VIP mail is read whole; this bounds it (a larger list goes through a CSV batch).
 MAX_ADDRESSES = 10_000
 
@@ -30,8 +32,9 @@ def addresses_in(text: str) -> list[str]:
     for row in csv.reader(io.StringIO(text)):
         for cell in row:
             for candidate in _CANDIDATE.findall(cell):
-                address = normalize_address(candidate.strip(".:"))
-                if valid_address(address):
+                # A full stop or colon after an address in a sentence ("write to ann@x.example.").
+                address = normalize_address(candidate.rstrip(".:").strip("'"))
+                if is_address(address):
                     seen.setdefault(address)
     return list(seen)
 
@@ -43,7 +46,7 @@ def rows_without_address(text: str) -> list[str]:
     for number, row in enumerate(csv.reader(io.StringIO(text))):
         cells = [cell.strip() for cell in row if cell.strip()]
         if not cells or any(
-            valid_address(normalize_address(c.strip(".:")))
+            is_address(normalize_address(c.rstrip(".:").strip("'")))
             for cell in cells
             for c in _CANDIDATE.findall(cell)
         ):

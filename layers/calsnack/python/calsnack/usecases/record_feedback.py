@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from calsnack.domain.model import normalize_address
+from calsnack.domain.addresses import normalize_address
 from calsnack.mail.message_id import event_key_of_message_id
 from calsnack.ports import Services
 

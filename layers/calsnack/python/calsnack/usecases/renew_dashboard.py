@@ -14,7 +14,8 @@ from enum import StrEnum
 
 from aws_lambda_powertools import Logger
 
-from calsnack.domain.model import Event, normalize_address
+from calsnack.domain.addresses import normalize_address
+from calsnack.domain.model import Event
 from calsnack.mail.compose import compose
 from calsnack.mail.snack import DASHBOARD_LINK_LIFETIME, when_text
 from calsnack.ports import Rejected, Services, Throttled

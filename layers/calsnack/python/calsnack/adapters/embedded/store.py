@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from calsnack.adapters.embedded.sqlite import SqliteDatabase
+from calsnack.domain.addresses import normalize_address
 from calsnack.domain.model import (
     Answer,
     ApiKey,
@@ -26,7 +27,6 @@ from calsnack.domain.model import (
     PartStat,
     RowError,
     Source,
-    normalize_address,
 )
 from calsnack.domain.unsubscribe import sender_scopes
 from calsnack.ports import Conflict
