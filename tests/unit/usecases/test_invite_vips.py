@@ -10,10 +10,13 @@ from calsnack.messages import SendDeliveries
 from calsnack.ports import QueueName, Services
 from calsnack.usecases import invite_vips as vips_module
 from calsnack.usecases.invite_vips import (
+    RefusedLine,
     VipListRefused,
     addresses_in,
     invite_addresses,
     invite_vips,
+    read_vip_list,
+    refused_lines_text,
     rows_without_address,
     vip_text,
 )
@@ -177,3 +180,39 @@ def test_a_list_for_a_cancelled_event_is_answered(recorded: Services, mailer: Re
     event = seed(recorded, ORGANIZER, "webinar", status=EventStatus.CANCELLED)
     [answer] = _refused(recorded, mailer, event, _list_mail("a@client.test"), ORGANIZER)
     assert "is cancelled" in answer
+
+
+def test_a_replys_quoted_mail_and_the_signature_are_no_part_of_the_list() -> None:
+    body = (
+        "ann@client.test\n"
+        "On Mon, Quentin <quentin@quoted.test> wrote:\n"
+        "> quinn@quoted.test\n"
+        "bob@client.test\n"
+        "-- \n"
+        "sig@signature.test\n"
+    )
+    text = vip_text(_list_mail(body))
+    # Lines keep their numbers, so a refused one is named where the organizer typed it.
+    assert text.splitlines() == ["ann@client.test", "", "", "bob@client.test"]
+
+
+def test_each_refused_line_is_named_with_its_number_and_why() -> None:
+    vips = read_vip_list("ann@client.test\n\nBob Smith\ncarl@client.test, dora..x@client.test\n")
+    assert vips.addresses == ["ann@client.test", "carl@client.test"]
+    assert vips.refused == [
+        RefusedLine(3, "Bob Smith", "no e-mail address in it", partly=False),
+        RefusedLine(
+            4,
+            "carl@client.test, dora..x@client.test",
+            '"dora..x@client.test": the part before the @ is not a mailbox name'
+            " (a dot at its start or end, two dots, or an @)",
+            partly=True,
+        ),
+    ]
+    assert "2 lines were not used:" in refused_lines_text(vips.refused)
+
+
+def test_the_answer_names_at_most_a_hundred_refused_lines() -> None:
+    vips = read_vip_list("\n".join(f"guest {n}" for n in range(150)))
+    text = refused_lines_text(vips.refused)
+    assert 'line 100: "guest 99"' in text and "guest 100" not in text and "… and 50 more" in text
