@@ -170,7 +170,7 @@ def check(raw: bytes, address: str, event: Event) -> None:
 
 def one_event(count: int) -> None:
     event = sample_event()
-    links = Links(SETTINGS.link_key, SETTINGS.base_url, SETTINGS.domain)
+    links = Links.of(SETTINGS)
     landing = links.landing(event.key)
     people = addresses(count)
     # Links are the sender's work, not the renderer's: made before the clock starts.
@@ -235,7 +235,7 @@ def one_event(count: int) -> None:
 
 
 def distinct_events(count: int) -> None:
-    links = Links(SETTINGS.link_key, SETTINGS.base_url, SETTINGS.domain)
+    links = Links.of(SETTINGS)
     people = addresses(count)
     fields = [row_fields(n) for n in range(count)]
     organizers = [ORGANIZERS[n % len(ORGANIZERS)] for n in range(count)]

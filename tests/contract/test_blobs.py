@@ -38,3 +38,36 @@ def test_a_missing_blob_raises_file_not_found(adapters):
         adapters.blobs.get("inbound/none")
     with pytest.raises(FileNotFoundError):
         adapters.blobs.open("inbound/none")
+
+
+class Pieces(io.RawIOBase):
+    """A file that can only be read a piece at a time: a store that slurped it whole would fail."""
+
+    def __init__(self, data: bytes) -> None:
+        self._rest = memoryview(data)
+        self.largest = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if (size is None or size < 0) and self._rest:
+            raise AssertionError("read whole")
+        piece, self._rest = bytes(self._rest[:size]), self._rest[size:]
+        self.largest = max(self.largest, len(piece))
+        return piece
+
+    def readinto(self, buffer) -> int:
+        piece = self.read(len(buffer))
+        buffer[: len(piece)] = piece
+        return len(piece)
+
+
+def test_put_stream_stores_a_file_read_in_pieces_and_replaces_the_blob(adapters):
+    data = os.urandom(9 * 1024 * 1024 + 5)  # past S3's multipart threshold (8 MiB)
+    file = Pieces(data)
+    adapters.blobs.put_stream("batches/streamed.csv", file)
+    assert 0 < file.largest < len(data)
+    assert adapters.blobs.get("batches/streamed.csv") == data
+    adapters.blobs.put_stream("batches/streamed.csv", Pieces(b"command,event_id\r\n"))
+    assert adapters.blobs.get("batches/streamed.csv") == b"command,event_id\r\n"

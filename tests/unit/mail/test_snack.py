@@ -36,6 +36,6 @@ def test_a_snack_sent_again_for_an_old_event_carries_a_dashboard_link_that_works
     now = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
     # Last changed 60 days ago: a link dated from that change would have lapsed a month ago.
     event = make_event("ada@example.com", "e1", updated_at=now - timedelta(days=60))
-    links = Links(SETTINGS.link_key, SETTINGS.base_url, SETTINGS.domain)
+    links = Links.of(SETTINGS)
     mail = snack_mail(SETTINGS, links, event, in_reply_to="<m@example.com>", now=now)
     assert dashboard_expiry(mail.raw) == int((now + DASHBOARD_LINK_LIFETIME).timestamp())

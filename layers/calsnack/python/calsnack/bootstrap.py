@@ -121,9 +121,12 @@ class EmbeddedServices(Services):
     mailer: MaildirMailer
 
 
+LINK_KEY = "link.key"
+
+
 def link_key(data_dir: Path) -> bytes:
     """Generated once per data directory, so links stay valid across restarts."""
-    path = data_dir / "link.key"
+    path = data_dir / LINK_KEY
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -141,20 +144,40 @@ def embedded_settings(data_dir: Path, *, domain: str, base_url: str, authserv_id
     )
 
 
+#: What a data directory holds: `embedded` opens it all, a CLI command the part it needs.
+DATABASE, QUEUE, BLOBS, OUTBOX = "calsnack.db", "queue.db", "blobs", "outbox"
+
+
+def embedded_store(data_dir: Path) -> SqliteStore:
+    from calsnack.adapters.embedded.store import SqliteStore
+
+    return SqliteStore(data_dir / DATABASE)
+
+
+def embedded_queue(data_dir: Path) -> SqliteQueue:
+    from calsnack.adapters.embedded.queue import SqliteQueue
+
+    return SqliteQueue(data_dir / QUEUE)
+
+
+def folder_blobs(folder: Path) -> FileBlobStore:
+    """Blobs as files under `folder`: a data directory's, or `calsnack export`'s output folder."""
+    from calsnack.adapters.embedded.blobs import FileBlobStore
+
+    return FileBlobStore(folder)
+
+
 def embedded(
     data_dir: Path, settings: Settings, *, smarthost: tuple[str, int] | None = None
 ) -> EmbeddedServices:
     """The one-machine set: SQLite store and queue, files for blobs, a Maildir outbox."""
-    from calsnack.adapters.embedded.blobs import FileBlobStore
     from calsnack.adapters.embedded.mailer import MaildirMailer
-    from calsnack.adapters.embedded.queue import SqliteQueue
-    from calsnack.adapters.embedded.store import SqliteStore
 
     data_dir.mkdir(parents=True, exist_ok=True)
     return EmbeddedServices(
         settings=settings,
-        store=SqliteStore(data_dir / "calsnack.db"),
-        queue=SqliteQueue(data_dir / "queue.db"),
-        blobs=FileBlobStore(data_dir / "blobs"),
-        mailer=MaildirMailer(data_dir / "outbox", smarthost=smarthost),
+        store=embedded_store(data_dir),
+        queue=embedded_queue(data_dir),
+        blobs=folder_blobs(data_dir / BLOBS),
+        mailer=MaildirMailer(data_dir / OUTBOX, smarthost=smarthost),
     )

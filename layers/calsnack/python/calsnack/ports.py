@@ -260,6 +260,11 @@ class WorkQueue(Protocol):
 class BlobStore(Protocol):
     def put(self, key: str, data: bytes) -> None: ...
 
+    def put_stream(self, key: str, reader: BinaryIO) -> None:
+        """Store what `reader` yields up to its end, a piece at a time: `calsnack batch send` hands
+        over a CSV file of any size without holding it in memory. Replaces the blob whole."""
+        ...
+
     def get(self, key: str) -> bytes: ...
 
     def open(self, key: str) -> BinaryIO:

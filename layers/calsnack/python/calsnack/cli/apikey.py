@@ -13,19 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from calsnack.adapters.embedded.store import SqliteStore
-from calsnack.cli.errors import UserError, existing_data_dir
+from calsnack.cli.data_dir import open_store
+from calsnack.cli.errors import UserError
 from calsnack.usecases.authorize_api_key import key_id
 from calsnack.usecases.issue_api_key import InvalidDomain, issue_api_key, normalize_domain
 from calsnack.usecases.revoke_api_key import UnknownKey, revoke_api_key
 
 DEFAULT_DATA_DIR = Path(".calsnack")
-
-
-def open_store(data_dir: Path) -> SqliteStore:
-    """The data directory's store, created in it if need be (a key may come before the first
-    request); the directory itself must exist, so a mistyped `--data-dir` is an error."""
-    return SqliteStore(existing_data_dir(data_dir) / "calsnack.db")
 
 
 def _domain(value: str) -> str:
@@ -36,7 +30,7 @@ def _domain(value: str) -> str:
 
 
 def _create(args: argparse.Namespace) -> int:
-    issued = issue_api_key(open_store(args.data_dir), args.domain, args.label, datetime.now(UTC))
+    issued = issue_api_key(open_store(args.data_dir, create=True), args.domain, args.label, datetime.now(UTC))
     # The secret alone on stdout (easy to capture in a script); the explanation on stderr.
     print(issued.secret)
     print(
@@ -48,7 +42,7 @@ def _create(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    keys = open_store(args.data_dir).api_keys(args.domain)
+    keys = open_store(args.data_dir, create=True).api_keys(args.domain)
     rows: list[dict[str, Any]] = [
         {
             "key_id": key_id(k.key_hash),
@@ -73,7 +67,7 @@ def _list(args: argparse.Namespace) -> int:
 
 def _revoke(args: argparse.Namespace) -> int:
     try:
-        key = revoke_api_key(open_store(args.data_dir), args.domain, args.key_id)
+        key = revoke_api_key(open_store(args.data_dir, create=True), args.domain, args.key_id)
     except UnknownKey as exc:
         raise UserError(str(exc)) from None
     print(f"calsnack: API key {key_id(key.key_hash)} of {key.domain} revoked", file=sys.stderr)

@@ -12,7 +12,6 @@ import argparse
 import io
 import itertools
 import secrets
-import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -23,10 +22,9 @@ from typing import Any, BinaryIO
 from rich.console import Console
 
 from calsnack import bootstrap
-from calsnack.adapters.embedded.blobs import FileBlobStore
-from calsnack.adapters.embedded.store import SqliteStore
 from calsnack.api.models import BatchStatusOut
-from calsnack.cli.errors import UserError, existing_data_dir, existing_database
+from calsnack.cli.data_dir import open_store
+from calsnack.cli.errors import UserError, existing_data_dir
 from calsnack.cli.progress import SHOWN_REFUSALS, Display, QuietDisplay, batch_done, display_for
 from calsnack.domain.addresses import is_address, normalize_address
 from calsnack.domain.model import BatchStatus
@@ -69,6 +67,9 @@ class CountingBlobs:
     def put(self, key: str, data: bytes) -> None:
         self.inner.put(key, data)
 
+    def put_stream(self, key: str, reader: BinaryIO) -> None:
+        self.inner.put_stream(key, reader)
+
     def get(self, key: str) -> bytes:
         return self.inner.get(key)
 
@@ -88,19 +89,6 @@ class _Reading:
         self.bytes += len(data)
         self.lines += data.count(b"\n")
         self.display.reading(self.bytes, self.total, self.lines)
-
-
-def _store_file(blobs: BlobStore, key: str, source: Path) -> None:
-    """Copy the file into the blob store without holding it in memory when the store is a folder."""
-    if isinstance(blobs, FileBlobStore):
-        target = blobs.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".tmp-{target.name}")
-        with source.open("rb") as src, partial.open("wb") as dst:
-            shutil.copyfileobj(src, dst, 1024 * 1024)
-        partial.replace(target)
-    else:
-        blobs.put(key, source.read_bytes())
 
 
 def follow(
@@ -160,7 +148,8 @@ def _send(args: argparse.Namespace) -> int:
     services: Services = bootstrap.embedded(data_dir, settings)
     batch_id = secrets.token_hex(12)
     blob_key = f"batches/{batch_id}.csv"
-    _store_file(services.blobs, blob_key, source)
+    with source.open("rb") as file:
+        services.blobs.put_stream(blob_key, file)
     console = _console()
     display: Display = QuietDisplay() if args.json else display_for(console, sys.stdout, batch_id)
     reading = _Reading(display, source.stat().st_size)
@@ -195,7 +184,7 @@ def _send(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    store = SqliteStore(existing_database(args.data_dir))
+    store = open_store(args.data_dir)
     status = store.get_batch(args.batch_id)
     if status is None:
         raise UserError(f"no batch {args.batch_id} in {args.data_dir}")

@@ -6,24 +6,15 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from calsnack.cli.errors import UserError, existing_data_dir
+from calsnack.cli.data_dir import open_queue
 
 QUEUES = ("inbound", "commands", "sends")
-
-
-def _embedded_queue(data_dir: Path) -> Any:
-    from calsnack.adapters.embedded.queue import SqliteQueue
-
-    path = existing_data_dir(data_dir) / "queue.db"
-    if not path.is_file():
-        raise UserError(f"no queue in {data_dir} yet (start `calsnack serve --data-dir {data_dir}` first)")
-    return SqliteQueue(path)
 
 
 def _list(args: argparse.Namespace) -> int:
     from calsnack.messages import readable
 
-    queue = _embedded_queue(args.data_dir)
+    queue = open_queue(args.data_dir)
     for name in args.queue or QUEUES:
         letters = queue.dead_letters(name)
         print(f"{name}: {len(letters)} dead letter(s)")
@@ -41,7 +32,7 @@ def _redrive(args: argparse.Namespace) -> int:
             task = sqs.start_message_move_task(SourceArn=arn)
             print(f"{arn}: moving dead letters back (task {task['TaskHandle'][:24]}…)")
         return 0
-    queue = _embedded_queue(args.data_dir)
+    queue = open_queue(args.data_dir)
     for name in args.queue or QUEUES:
         print(f"{name}: {queue.redrive(name)} message(s) put back")
     return 0

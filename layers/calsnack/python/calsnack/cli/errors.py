@@ -30,14 +30,6 @@ def existing_data_dir(path: Path) -> Path:
     raise UserError(f"no calsnack data directory at {path} (`calsnack serve --data-dir {path}` creates it)")
 
 
-def existing_database(data_dir: Path) -> Path:
-    """The data directory's SQLite store, which `serve` creates on its first start."""
-    database = existing_data_dir(data_dir) / "calsnack.db"
-    if not database.is_file():
-        raise UserError(f"no data in {data_dir} yet (start `calsnack serve --data-dir {data_dir}` first)")
-    return database
-
-
 def describe_os_error(exc: OSError) -> str:
     """An operating-system refusal (permissions, a full disk, a port in use) as one line."""
     reason = exc.strerror or str(exc)

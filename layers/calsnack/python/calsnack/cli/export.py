@@ -8,7 +8,7 @@ from pathlib import Path
 
 from calsnack.analytics.files import SUFFIX
 from calsnack.analytics.rows import TABLES
-from calsnack.cli.errors import UserError, existing_database
+from calsnack.cli.errors import UserError
 
 #: The same default as `calsnack serve` and `calsnack report`.
 DEFAULT_DATA_DIR = Path(".calsnack")
@@ -41,20 +41,20 @@ def remove_previous_export(out: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from calsnack.adapters.embedded.blobs import FileBlobStore
-    from calsnack.adapters.embedded.store import SqliteStore
+    from calsnack import bootstrap
+    from calsnack.cli.data_dir import open_store
     from calsnack.ports import utc_now
     from calsnack.usecases.export_snapshot import export_snapshot
 
     out: Path = args.out
-    database = existing_database(args.data_dir)
+    store = open_store(args.data_dir)
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} is a file; give a folder (it is created if missing)")
     remove_previous_export(out)
     # Every table gets its folder, rows or not: a reader finds the layout even before any answer.
     for table in TABLES:
         (out / table).mkdir(parents=True, exist_ok=True)
-    summary = export_snapshot(SqliteStore(database), FileBlobStore(out), now=utc_now())
+    summary = export_snapshot(store, bootstrap.folder_blobs(out), now=utc_now())
     counts = ", ".join(f"{summary.rows.get(table, 0)} {table}" for table in TABLES)
     print(f"calsnack: exported {counts} to {out} ({len(summary.files)} files)")
     return 0

@@ -48,25 +48,22 @@ def _print(rows: list[EventLinks], as_json: bool) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from calsnack.adapters.embedded.store import SqliteStore
-    from calsnack.config import Settings
+    from calsnack import bootstrap
+    from calsnack.cli.data_dir import open_store, started
     from calsnack.domain.addresses import normalize_address
     from calsnack.domain.model import event_key
     from calsnack.ports import utc_now
     from calsnack.usecases.event_links import batch_events, event_links
 
     data_dir: Path = args.data_dir
-    database, key = data_dir / "calsnack.db", data_dir / "link.key"
-    if not (database.exists() and key.exists()):
+    if not started(data_dir):
         print(
             f"calsnack: no data in {data_dir} (start `calsnack serve --data-dir {data_dir}` first)",
             file=sys.stderr,
         )
         return 1
-    store = SqliteStore(database)
-    settings = Settings(
-        domain="", base_url=args.base_url.rstrip("/"), authserv_id="", link_key=key.read_bytes()
-    )
+    store = open_store(data_dir)
+    settings = bootstrap.embedded_settings(data_dir, domain="", base_url=args.base_url, authserv_id="")
     if args.event:
         organizer, event_id = normalize_address(args.event[0]), args.event[1]
         event = store.get_event(event_key(organizer, event_id))

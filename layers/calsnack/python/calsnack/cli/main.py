@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from calsnack.cli.errors import USER_ERROR, UserError, describe_os_error, existing_database
+from calsnack.cli.errors import USER_ERROR, UserError, describe_os_error
 
 DEFAULT_DATA_DIR = Path(".calsnack")
 
@@ -53,16 +53,11 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_store(data_dir: Path):  # type: ignore[no-untyped-def]
-    from calsnack.adapters.embedded.store import SqliteStore
-
-    return SqliteStore(existing_database(data_dir))
-
-
 def _report(args: argparse.Namespace) -> int:
+    from calsnack.cli.data_dir import open_store
     from calsnack.usecases.build_report import report_domain, report_event, report_organizer
 
-    store = _open_store(args.data_dir)
+    store = open_store(args.data_dir)
     if args.event:
         report = report_event(store, args.event[0], args.event[1])
     elif args.organizer:

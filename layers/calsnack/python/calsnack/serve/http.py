@@ -299,8 +299,7 @@ def make_server(
 
         def setup(self) -> None:
             super().setup()
-            assert isinstance(self.server, GatewayServer)
-            self.rfile = io.BufferedReader(_Replayed(self.server.take_head(self.connection), self.connection))
+            self.rfile = io.BufferedReader(_Replayed(server.take_head(self.connection), self.connection))
 
         def handle(self) -> None:
             """One request a connection: a kept-alive connection would hold a worker while idle."""
@@ -401,4 +400,7 @@ def make_server(
         def log_message(self, format: str, *args: Any) -> None:
             return
 
-    return GatewayServer((host, port), Gateway, threads=threads, idle_timeout=idle_timeout)
+    # `Gateway.setup` takes its request head from this server through the closure (`self.server` is
+    # typed as any socketserver).
+    server = GatewayServer((host, port), Gateway, threads=threads, idle_timeout=idle_timeout)
+    return server

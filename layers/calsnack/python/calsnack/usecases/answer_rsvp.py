@@ -185,7 +185,7 @@ def _send_confirmation(
         return  # the address asked for no more mail; the page says the same as otherwise
     s = services.settings
     expires = int((now + CONFIRM_FOR).timestamp())
-    url = Links(s.link_key, s.base_url, s.domain).confirm_answer(event.key, answer.value, address, expires)
+    url = Links.of(s).confirm_answer(event.key, answer.value, address, expires)
     try:
         services.mailer.send(answer_confirmation(s, event, answer.label, address, url))
     except Throttled as exc:

@@ -43,18 +43,14 @@ class EventLinks:
 LINK_COLUMNS = tuple(f.name for f in fields(EventLinks))
 
 
-def links_for(settings: Settings) -> Links:
-    return Links(settings.link_key, settings.base_url, settings.domain)
-
-
 def dashboard_link(settings: Settings, organizer: str, now: datetime) -> str:
     """A dashboard link valid for `DASHBOARD_LINK_LIFETIME` from `now`: what every organizer mail carries."""
-    return links_for(settings).dashboard(organizer, int((now + DASHBOARD_LINK_LIFETIME).timestamp()))
+    return Links.of(settings).dashboard(organizer, int((now + DASHBOARD_LINK_LIFETIME).timestamp()))
 
 
 def event_links(settings: Settings, event: Event, now: datetime, dashboard: str | None = None) -> EventLinks:
     """`dashboard`: the organizer's dashboard link, when the caller has signed it already."""
-    links = links_for(settings)
+    links = Links.of(settings)
     return EventLinks(
         event_id=event.event_id,
         summary=event.summary,

@@ -119,7 +119,7 @@ def _send_snack(services: Services, event: Event, mail: InboundMail) -> Event:
     services.mailer.send(
         snack_mail(
             s,
-            Links(s.link_key, s.base_url, s.domain),
+            Links.of(s),
             event,
             in_reply_to=mail.message_id,
             now=services.clock(),

@@ -86,7 +86,7 @@ def _other(services: Services, mail: InboundMail) -> str:
     if dashboard_address(services) in mail.recipients:
         return _dashboard(services, mail)
     s = services.settings
-    links = Links(s.link_key, s.base_url, s.domain)
+    links = Links.of(s)
     for address in mail.recipients:
         key = links.vip_event(address)
         event = services.store.get_event(key) if key else None

@@ -88,7 +88,7 @@ class Sender:
         return cls(
             services,
             InvitationRenderer(s, services.clock),
-            Links(s.link_key, s.base_url, s.domain),
+            Links.of(s),
             Pacer(s.send_rate, clock=services.monotonic, sleep=services.sleep),
         )
 

@@ -46,6 +46,10 @@ class S3BlobStore:
     def put(self, key: str, data: bytes) -> None:
         self.client.put_object(Bucket=self.bucket, Key=key, Body=data)
 
+    def put_stream(self, key: str, reader: BinaryIO) -> None:
+        # A multipart upload once the file is large, with parts read as they are sent.
+        self.client.upload_fileobj(reader, self.bucket, key)
+
     def get(self, key: str) -> bytes:
         with self.open(key) as stream:
             return stream.read()

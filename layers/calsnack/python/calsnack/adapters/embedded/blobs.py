@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
+
+#: Bytes copied at a time by `put_stream`.
+COPY_BUFFER = 1024 * 1024
 
 
 class FileBlobStore:
@@ -21,12 +26,19 @@ class FileBlobStore:
 
     def put(self, key: str, data: bytes) -> None:
         """Durable before it returns: the SMTP server answers 250 only after this."""
+        self._write(key, lambda out: out.write(data))
+
+    def put_stream(self, key: str, reader: BinaryIO) -> None:
+        self._write(key, lambda out: shutil.copyfileobj(reader, out, COPY_BUFFER))
+
+    def _write(self, key: str, fill: Callable[[BinaryIO], object]) -> None:
+        """Written whole under a temporary name, synced, then renamed: a reader sees all or nothing."""
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as out:
-                out.write(data)
+                fill(out)
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(tmp, target)
