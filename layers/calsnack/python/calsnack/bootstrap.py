@@ -1,7 +1,8 @@
 """The composition root: the only module that builds settings and chooses adapters.
 
-One builder per adapter set: `aws_services` from a Lambda function's environment (as the
-CDK stack sets it), `embedded` over one data directory (`calsnack serve` and the CLI).
+One builder per adapter set, settings included: `aws_services` from a Lambda function's
+environment (as the CDK stack sets it), `embedded` over one data directory (`calsnack serve`);
+a CLI command opens the one part of a data directory it needs (`embedded_store`, ...).
 Nothing keeps what they build: each entry point is handed its services and keeps them.
 A Lambda module exports `lambda_handler = bootstrap.lambda_entry(make_handler)`;
 `calsnack serve` builds the embedded set once per process and passes it to the same
@@ -79,6 +80,7 @@ def aws_settings(env: Mapping[str, str]) -> Settings:
 def aws_services(env: Mapping[str, str]) -> Services:
     """Settings and the AWS adapters from a function's environment (set by the CDK stack)."""
     import boto3
+    from aws_lambda_powertools import Logger
     from botocore.config import Config
 
     from calsnack.adapters.aws.blobs import S3BlobStore
@@ -104,6 +106,8 @@ def aws_services(env: Mapping[str, str]) -> Services:
         mailer=SesMailer(session.client("sesv2", config=SES_CLIENT_CONFIG), env.get("CONFIGURATION_SET", "")),
         # Only the exporter's environment names the analytics bucket.
         analytics=S3BlobStore(analytics_bucket, s3) if analytics_bucket else None,
+        # Under the service's logger, which the handler's Logger formats (JSON, with the invocation).
+        log=Logger(child=True),
     )
 
 

@@ -6,6 +6,7 @@ suite (`tests/contract`) runs against both.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -291,6 +292,29 @@ class Mailer(Protocol):
         ...
 
 
+class Log(Protocol):
+    """Where a use case says what it did and what it refused. Powertools' `Logger` is one (JSON
+    lines for CloudWatch, with the invocation's keys); so is a `logging.Logger`."""
+
+    def info(self, msg: object, *args: object, extra: Mapping[str, object] | None = None) -> None: ...
+
+    def warning(self, msg: object, *args: object, extra: Mapping[str, object] | None = None) -> None: ...
+
+    def error(self, msg: object, *args: object, extra: Mapping[str, object] | None = None) -> None: ...
+
+    def exception(self, msg: object, *args: object, extra: Mapping[str, object] | None = None) -> None:
+        """An error with the exception being handled."""
+        ...
+
+
+#: The service's logger: Powertools' handlers (Lambda) or the console's (`calsnack serve`) hang on it.
+SERVICE_LOG = "calsnack"
+
+
+def service_log() -> Log:
+    return logging.getLogger(SERVICE_LOG)
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -306,6 +330,7 @@ class Services:
     blobs: BlobStore
     mailer: Mailer
     clock: Callable[[], datetime] = field(default=utc_now)
+    log: Log = field(default_factory=service_log)
     #: Seconds on a clock that only goes forward, and waiting: the sender paces and keeps to its
     #: time budget with these, so tests can run a Lambda's minutes on a fake clock.
     monotonic: Callable[[], float] = field(default=time.monotonic)

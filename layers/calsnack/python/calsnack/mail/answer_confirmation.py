@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from html import escape
 
 from calsnack.config import Settings
@@ -11,7 +12,9 @@ from calsnack.mail.snack import when_text
 from calsnack.ports import OutgoingMail
 
 
-def answer_confirmation(settings: Settings, event: Event, label: str, email: str, url: str) -> OutgoingMail:
+def answer_confirmation(
+    settings: Settings, event: Event, label: str, email: str, url: str, *, now: datetime
+) -> OutgoingMail:
     """Says what was asked and that ignoring the mail changes nothing: it goes to a stranger's address."""
     title = " ".join(event.summary.split())
     text = f"""Somebody answered "{label}" for "{title}" ({when_text(event)}) with the address {email}.
@@ -31,4 +34,6 @@ If it was not you, ignore this mail: nothing changes.
         f'<p><a href="{escape(url)}">Confirm the answer {escape(label)}</a></p>'
         "<p>If it was not you, ignore this mail: nothing changes.</p>"
     )
-    return compose(settings, to=email, subject=f"Confirm your answer: {title}", text=text, html=html)
+    return compose(
+        settings, to=email, subject=f"Confirm your answer: {title}", text=text, html=html, date=now
+    )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 
 from calsnack.config import Settings
-from calsnack.ports import OutgoingMail, utc_now
+from calsnack.ports import OutgoingMail
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,12 +35,14 @@ def compose(
     html: str = "",
     in_reply_to: str = "",
     attachments: Sequence[Attachment] = (),
+    date: datetime,
 ) -> OutgoingMail:
+    """One service mail; `date` (its Date header) comes from the services' clock."""
     msg = EmailMessage()
     msg["From"] = formataddr((settings.product_name, settings.noreply_address))
     msg["To"] = one_line(to)
     msg["Subject"] = one_line(subject)
-    msg["Date"] = format_datetime(utc_now())
+    msg["Date"] = format_datetime(date)
     msg["Message-ID"] = make_msgid(domain=settings.domain)
     # Our own mail must never trigger auto-replies or be answered by other robots (RFC 3834).
     msg["Auto-Submitted"] = "auto-replied" if in_reply_to else "auto-generated"

@@ -122,4 +122,5 @@ answered Yes or Maybe gets the new version or the cancellation.</p>
         text=text,
         html=html,
         in_reply_to=in_reply_to,
+        date=now,
     )

@@ -4,8 +4,6 @@ holds no request, no API lock and no API Gateway timeout."""
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger
-
 from calsnack.csvcommands.read import BatchRefused, read_commands
 from calsnack.domain.addresses import domain_of
 from calsnack.domain.model import BatchStatus, RowError
@@ -13,8 +11,6 @@ from calsnack.messages import IngestBatch, encode
 from calsnack.ports import QueueMessage, QueueName, Services
 from calsnack.usecases.finish_batch import finish_batch
 from calsnack.usecases.ingest_batch import BatchRequest, ingest_batch
-
-logger = Logger(child=True)
 
 
 def accept_batch(services: Services, request: BatchRequest) -> None:
@@ -47,7 +43,7 @@ def ingest_upload(services: Services, message: IngestBatch) -> None:
     except BatchRefused as exc:
         # The header passed in the request, so only a file replaced since (an upload retried with
         # the same Idempotency-Key and other bytes) lands here: the sender still hears why.
-        logger.warning("accepted batch file refused", extra={"batch_id": message.batch_id})
+        services.log.warning("accepted batch file refused", extra={"batch_id": message.batch_id})
         services.store.batch_progress(message.batch_id, "parse:refused", refused=[RowError(1, "", str(exc))])
         services.store.batch_parsed(message.batch_id, 1, ())
         finish_batch(services, message.batch_id)

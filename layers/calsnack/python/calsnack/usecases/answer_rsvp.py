@@ -16,16 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from aws_lambda_powertools import Logger
-
 from calsnack.domain.addresses import domain_of, parse_address
 from calsnack.domain.model import Answer, Channel, Delivery, Event, Method, PartStat
 from calsnack.links import Links
 from calsnack.mail.answer_confirmation import answer_confirmation
 from calsnack.ports import Rejected, Services, Throttled
 from calsnack.usecases.enqueue import enqueue_deliveries
-
-logger = Logger(child=True)
 
 #: How long a confirmation link works.
 CONFIRM_FOR = timedelta(days=2)
@@ -187,13 +183,13 @@ def _send_confirmation(
     expires = int((now + CONFIRM_FOR).timestamp())
     url = Links.of(s).confirm_answer(event.key, answer.value, address, expires)
     try:
-        services.mailer.send(answer_confirmation(s, event, answer.label, address, url))
+        services.mailer.send(answer_confirmation(s, event, answer.label, address, url, now=now))
     except Throttled as exc:
         raise RsvpRefused(
             "The confirmation mail cannot be sent just now. Please try again in a few minutes."
         ) from exc
     except Rejected:
-        logger.warning("confirmation mail rejected", extra={"event_key": event.key})
+        services.log.warning("confirmation mail rejected", extra={"event_key": event.key})
 
 
 def confirmed_answer(

@@ -13,14 +13,10 @@ The refusals are read as a stream, so a million of them never sit in memory. A j
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger
-
 from calsnack.csvcommands.refused import RefusedDigest, digest_refusals, refused_attachment
 from calsnack.mail.compose import Attachment, compose
 from calsnack.ports import Services
 from calsnack.usecases.event_links import batch_events, dashboard_link, events_links, links_csv
-
-logger = Logger(child=True)
 
 #: Refused rows the attachment lists at most: the ones with the lowest row numbers.
 REFUSED_ROWS_ATTACHED = 1000
@@ -95,9 +91,10 @@ def finish_batch(services: Services, batch_id: str) -> bool:
             text="\n".join(lines) + "\n",
             in_reply_to=status.message_id,
             attachments=attachments,
+            date=now,
         )
     )
-    logger.info(
+    services.log.info(
         "batch result sent",
         extra={
             "batch_id": batch_id,

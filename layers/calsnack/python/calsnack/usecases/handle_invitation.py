@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from aws_lambda_powertools import Logger
-
 from calsnack.domain.model import Event, EventStatus, Method, Source, event_key
 from calsnack.ical.changes import Change, seen_change
 from calsnack.ical.merge import is_instance_only, merge_instances, occurrence_day
@@ -23,8 +21,6 @@ from calsnack.mail.snack import snack_mail
 from calsnack.ports import Conflict, Services
 from calsnack.usecases.enqueue import enqueue_fan_out
 from calsnack.usecases.notify import explain_refusal
-
-logger = Logger(child=True)
 
 _REQUESTS = frozenset({"REQUEST", "PUBLISH", "ADD"})
 
@@ -125,7 +121,7 @@ def _send_snack(services: Services, event: Event, mail: InboundMail) -> Event:
             now=services.clock(),
         )
     )
-    logger.info("snack sent", extra={"to": event.organizer, "summary": event.summary})
+    services.log.info("snack sent", extra={"to": event.organizer, "summary": event.summary})
     return services.store.put_event(event.revised(snack_sent=True))
 
 
@@ -136,7 +132,7 @@ def _apply(services: Services, ev: ClientEvent, method: str, mail: InboundMail) 
     existing = services.store.get_event(key)
     if existing is not None and not existing.organized_by(organizer):
         # Keys are not trusted to tell organizers apart: the stored event's organizer decides.
-        logger.warning(
+        services.log.warning(
             "event of another organizer", extra={"event": key, "sender": mail.sender, "organizer": organizer}
         )
         explain_refusal(services, mail, f'only the organizer of "{ev.summary}" can change or cancel it.')
@@ -242,7 +238,7 @@ def handle_invitation(services: Services, mail: InboundMail) -> list[Outcome]:
     for ev in calendar.events:
         if ev.organizer and ev.organizer != mail.sender and mail.sender not in TRUSTED_RELAYS:
             # RFC 5546 §6: only the organizer may create, change or cancel an event.
-            logger.warning(
+            services.log.warning(
                 "sender is not the organizer", extra={"sender": mail.sender, "organizer": ev.organizer}
             )
             continue

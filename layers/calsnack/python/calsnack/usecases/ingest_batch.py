@@ -10,8 +10,6 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 
-from aws_lambda_powertools import Logger
-
 from calsnack.csvcommands.read import BatchRefused, read_commands
 from calsnack.domain.addresses import domain_of
 from calsnack.domain.commands import CommandRow
@@ -19,8 +17,6 @@ from calsnack.domain.model import BatchStatus, RowError
 from calsnack.messages import ApplyRows, encode
 from calsnack.ports import QueueMessage, QueueName, Services
 from calsnack.usecases.finish_batch import finish_batch
-
-logger = Logger(child=True)
 
 GROUPS = 64
 ROWS_PER_MESSAGE = 100
@@ -155,7 +151,7 @@ def ingest_batch(services: Services, request: BatchRequest) -> BatchStatus:
     finish_batch(services, request.batch_id)
     status = store.get_batch(request.batch_id, errors=False)
     assert status is not None
-    logger.info(
+    services.log.info(
         "batch queued",
         extra={
             "batch_id": request.batch_id,

@@ -177,6 +177,7 @@ def invite_vips(services: Services, mail: InboundMail, event: Event) -> int:
             + ("\n  …\n" if len(addresses) > 50 else "\n")
             + refused,
             in_reply_to=mail.message_id,
+            date=services.clock(),
         )
     )
     return len(addresses)

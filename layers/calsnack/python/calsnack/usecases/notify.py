@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger
-
 from calsnack.mail.compose import compose
 from calsnack.mail.inbound import InboundMail
 from calsnack.ports import Services
-
-logger = Logger(child=True)
 
 
 def explain_refusal(services: Services, mail: InboundMail, reason: str) -> bool:
     """Reply once with `reason` to an authenticated human sender; True if a reply went out."""
     if not mail.authenticated or mail.automatic or mail.claims_domain(services.settings.domain):
-        logger.info("refused without reply", extra={"sender": mail.sender, "reason": reason})
+        services.log.info("refused without reply", extra={"sender": mail.sender, "reason": reason})
         return False
     subject = mail.subject or "your mail"
     text = (
@@ -29,6 +25,7 @@ def explain_refusal(services: Services, mail: InboundMail, reason: str) -> bool:
             subject=f"Re: {subject}",
             text=text,
             in_reply_to=mail.message_id,
+            date=services.clock(),
         )
     )
     return True

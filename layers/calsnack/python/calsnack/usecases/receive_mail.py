@@ -10,8 +10,6 @@ from __future__ import annotations
 import hashlib
 from email.message import EmailMessage
 
-from aws_lambda_powertools import Logger
-
 from calsnack.csvcommands.read import BatchRefused
 from calsnack.links import Links
 from calsnack.mail.inbound import InboundMail, parse_inbound
@@ -22,8 +20,6 @@ from calsnack.usecases.invite_vips import invite_vips
 from calsnack.usecases.notify import explain_refusal
 from calsnack.usecases.record_reply import record_reply
 from calsnack.usecases.renew_dashboard import dashboard_address, send_dashboard_links
-
-logger = Logger(child=True)
 
 _CSV_TYPES = frozenset({"text/csv", "application/csv", "text/comma-separated-values"})
 
@@ -47,7 +43,7 @@ def csv_attachment(message: EmailMessage) -> bytes | None:
 
 def _batch(services: Services, mail: InboundMail, digest: str) -> str:
     if not mail.authenticated:
-        logger.warning("unauthenticated batch dropped", extra={"sender": mail.sender})
+        services.log.warning("unauthenticated batch dropped", extra={"sender": mail.sender})
         return "unauthenticated"
     allowed = services.settings.batch_domains
     if allowed and mail.sender_domain not in allowed:
@@ -73,7 +69,7 @@ def _batch(services: Services, mail: InboundMail, digest: str) -> str:
 def _dashboard(services: Services, mail: InboundMail) -> str:
     """dashboard@: fresh links, to the authenticated sender only; automatic mail is never answered."""
     if mail.automatic:
-        logger.info("automatic mail to dashboard@ not answered", extra={"sender": mail.sender})
+        services.log.info("automatic mail to dashboard@ not answered", extra={"sender": mail.sender})
         return "automatic"
     return f"dashboard-{send_dashboard_links(services, mail.sender, in_reply_to=mail.message_id)}"
 
@@ -81,7 +77,9 @@ def _dashboard(services: Services, mail: InboundMail) -> str:
 def _other(services: Services, mail: InboundMail) -> str:
     if not mail.authenticated:
         # Checked before anything reads the mail's calendar: parsing is the costly part.
-        logger.warning("unauthenticated mail to a service address dropped", extra={"sender": mail.sender})
+        services.log.warning(
+            "unauthenticated mail to a service address dropped", extra={"sender": mail.sender}
+        )
         return "unauthenticated"
     if dashboard_address(services) in mail.recipients:
         return _dashboard(services, mail)
@@ -107,7 +105,7 @@ def receive_mail(services: Services, blob_key: str) -> str:
     mail = parse_inbound(raw, services.settings.authserv_id)
     if mail.claims_domain(services.settings.domain):
         # Our own mail come back (a forward, an auto-reply, a spoof): answering it could loop.
-        logger.warning("mail from the service's own domain dropped", extra={"sender": mail.sender})
+        services.log.warning("mail from the service's own domain dropped", extra={"sender": mail.sender})
         return "own-address"
     digest = _ledger_digest(route, mail, raw)
     marker = f"mail:{digest}"
@@ -118,14 +116,14 @@ def receive_mail(services: Services, blob_key: str) -> str:
     except _UNREADABLE:
         # Input no check foresaw: the sender still learns why, rather than the mail silently
         # ending in the dead-letter queue after its retries.
-        logger.exception("mail could not be handled", extra={"route": route, "sender": mail.sender})
+        services.log.exception("mail could not be handled", extra={"route": route, "sender": mail.sender})
         explain_refusal(services, mail, "it is malformed in a way calsnack cannot read")
         outcome = "unreadable"
     if mail.authenticated:
         # Only handled mail enters the ledger: a dropped stranger's mail must leave no mark
         # that could make a later real mail look like a duplicate.
         services.store.mark_done(marker)
-    logger.info("mail handled", extra={"route": route, "outcome": outcome})
+    services.log.info("mail handled", extra={"route": route, "outcome": outcome})
     return outcome
 
 
@@ -142,7 +140,7 @@ def _route(services: Services, route: str, mail: InboundMail, digest: str) -> st
         if mail.authenticated:
             handle_invitation(services, mail)
             return "invitation"
-        logger.warning("unauthenticated invitation dropped", extra={"sender": mail.sender})
+        services.log.warning("unauthenticated invitation dropped", extra={"sender": mail.sender})
         return "unauthenticated"
     if route == "batch":
         return _batch(services, mail, digest)

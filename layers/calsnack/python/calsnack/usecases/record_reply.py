@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from aws_lambda_powertools import Logger
-
 from calsnack.domain.model import (
     GOING,
     Answer,
@@ -29,8 +27,6 @@ from calsnack.mail.compose import compose
 from calsnack.mail.inbound import InboundMail
 from calsnack.ports import Services
 from calsnack.usecases.enqueue import enqueue_deliveries
-
-logger = Logger(child=True)
 
 _PARTSTATS = {p.value: p for p in PartStat}
 #: Seconds in which one attendee's REFRESH or COUNTER for one event acts once.
@@ -66,10 +62,12 @@ def _refresh(services: Services, event: Event, known: Attendee, mail: InboundMai
     current version is the cancellation, sent again to whoever was sent it."""
     entitled = known.cancel_sent if event.cancelled else (known.partstat in GOING or known.invited)
     if not entitled:
-        logger.info("refresh not answered", extra={"event": event.key, "sender": mail.sender})
+        services.log.info("refresh not answered", extra={"event": event.key, "sender": mail.sender})
         return
     if not _once_per_window(services, "refresh", event, mail.sender):
-        logger.info("refresh repeated within the hour", extra={"event": event.key, "sender": mail.sender})
+        services.log.info(
+            "refresh repeated within the hour", extra={"event": event.key, "sender": mail.sender}
+        )
         return
     method = Method.CANCEL if event.cancelled else Method.REQUEST
     enqueue_deliveries(
@@ -104,6 +102,7 @@ def _counter(services: Services, event: Event, ev: ClientEvent, mail: InboundMai
             subject=f"New time proposed: {' '.join(event.summary.split())}",
             text="\n".join(lines) + "\n",
             in_reply_to=mail.message_id,
+            date=services.clock(),
         )
     )
 
@@ -113,10 +112,10 @@ def record_reply(services: Services, mail: InboundMail) -> int:
     try:
         calendar = read_calendar_mail(mail.message, prefer=ATTENDEE_METHODS)
     except NoCalendar as exc:
-        logger.info("mail to a service address without a calendar reply", extra={"reason": str(exc)})
+        services.log.info("mail to a service address without a calendar reply", extra={"reason": str(exc)})
         return 0
     if not mail.authenticated:
-        logger.warning("unauthenticated reply ignored", extra={"sender": mail.sender})
+        services.log.warning("unauthenticated reply ignored", extra={"sender": mail.sender})
         return 0
     recorded = 0
     for ev in calendar.events:
@@ -125,13 +124,15 @@ def record_reply(services: Services, mail: InboundMail) -> int:
         key = event_key_of_uid(ev.uid, services.settings.domain)
         event = services.store.get_event(key) if key else None
         if event is None or key is None:
-            logger.info("reply for an unknown event", extra={"uid": ev.uid})
+            services.log.info("reply for an unknown event", extra={"uid": ev.uid})
             continue
         known = services.store.get_attendees(key, [mail.sender]).get(mail.sender) or _delegate(
             services, key, ev, mail
         )
         if known is None:
-            logger.warning("reply from someone never invited", extra={"event": key, "sender": mail.sender})
+            services.log.warning(
+                "reply from someone never invited", extra={"event": key, "sender": mail.sender}
+            )
             continue
         if method == "REFRESH":
             _refresh(services, event, known, mail)
@@ -140,20 +141,24 @@ def record_reply(services: Services, mail: InboundMail) -> int:
             _counter(services, event, ev, mail)
             continue
         if method != "REPLY":
-            logger.info("iTIP method not acted on", extra={"method": method, "event": key})
+            services.log.info("iTIP method not acted on", extra={"method": method, "event": key})
             continue
         if event.cancelled:
             # As the RSVP form refuses: an answer to a cancelled event would count a guest for nothing.
-            logger.info("reply to a cancelled event not counted", extra={"event": key, "sender": mail.sender})
+            services.log.info(
+                "reply to a cancelled event not counted", extra={"event": key, "sender": mail.sender}
+            )
             continue
         if ev.occurrence and not is_instance_only(event.calendar):
             # An answer for one occurrence of a series (Thunderbird, Google: "decline this event
             # only") is not the series answer: taken as one, it would stop the series' updates.
-            logger.info("answer for one occurrence kept off the series", extra={"event": key})
+            services.log.info("answer for one occurrence kept off the series", extra={"event": key})
             continue
         partstat = next((_PARTSTATS.get(p) for a, p in ev.attendees if a == mail.sender), None)
         if partstat is None or partstat is PartStat.NEEDS_ACTION:
-            logger.warning("reply does not speak for its sender", extra={"event": key, "sender": mail.sender})
+            services.log.warning(
+                "reply does not speak for its sender", extra={"event": key, "sender": mail.sender}
+            )
             continue
         at = _answered_at(ev, services.clock())
         answer = Answer(

@@ -12,16 +12,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from aws_lambda_powertools import Logger
-
 from calsnack.domain.addresses import normalize_address
 from calsnack.domain.model import Event
 from calsnack.mail.compose import compose
 from calsnack.mail.snack import DASHBOARD_LINK_LIFETIME, when_text
 from calsnack.ports import Rejected, Services, Throttled
 from calsnack.usecases.event_links import dashboard_link, event_links
-
-logger = Logger(child=True)
 
 #: Renewal mails an organizer gets in an hour at most, whoever asks: no mail bombing by button.
 RENEWALS_PER_HOUR = 3
@@ -89,12 +85,13 @@ def send_dashboard_links(services: Services, organizer: str, *, in_reply_to: str
         subject="Your calsnack dashboard link",
         text=_text(services, address, _upcoming(services, address)),
         in_reply_to=in_reply_to,
+        date=now,
     )
     try:
         services.mailer.send(mail)
     except Throttled:
         return Renewal.BUSY
     except Rejected as exc:
-        logger.warning("dashboard link rejected", extra={"reason": str(exc)})
+        services.log.warning("dashboard link rejected", extra={"reason": str(exc)})
         return Renewal.UNDELIVERABLE
     return Renewal.SENT

@@ -8,16 +8,12 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from aws_lambda_powertools import Logger
-
 from calsnack.domain.model import Attendee, Delivery, Event, Method, PartStat
 from calsnack.links import Links
 from calsnack.mail.invitation import InvitationRenderer
 from calsnack.messages import SendDeliveries
 from calsnack.ports import Rejected, Services, Throttled
 from calsnack.usecases.enqueue import enqueue_deliveries
-
-logger = Logger(child=True)
 
 #: Sends recorded together: a worker that dies before recording re-sends at most this many
 #: on retry (the duplicate bound), while the store sees one write per group.
@@ -124,7 +120,9 @@ class Sender:
             )
         except ValueError as exc:
             # An address no mail header can carry: this recipient fails, the chunk goes on.
-            logger.warning("invitation not renderable", extra={"event": event.key, "reason": str(exc)})
+            self.services.log.warning(
+                "invitation not renderable", extra={"event": event.key, "reason": str(exc)}
+            )
             return False
         backoff = 0.0
         for attempt in range(THROTTLE_RETRIES + 1):
@@ -139,7 +137,9 @@ class Sender:
                     raise
                 backoff = BACKOFF * 2**attempt
             except Rejected as exc:
-                logger.warning("invitation rejected", extra={"event": event.key, "reason": str(exc)})
+                self.services.log.warning(
+                    "invitation rejected", extra={"event": event.key, "reason": str(exc)}
+                )
                 return False
             else:
                 return True
@@ -205,7 +205,7 @@ class Sender:
                         failed += 1
                     done += 1
         except (Throttled, OutOfTime) as exc:
-            logger.info(
+            self.services.log.info(
                 "chunk cut short, the rest goes back on the queue",
                 extra={
                     "chunk": work.chunk,
@@ -224,7 +224,7 @@ class Sender:
         if work.batch_id:
             store.batch_progress(work.batch_id, f"send:{work.chunk}", sent=satisfied, failed=failed)
         if mailed or failed:
-            logger.info(
+            self.services.log.info(
                 "invitations sent", extra={"sent": mailed, "failed": failed, "batch_id": work.batch_id}
             )
         return satisfied, failed
