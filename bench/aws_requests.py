@@ -132,7 +132,7 @@ def run_shape(shape: str, invitations: int) -> dict[str, Any]:
     import boto3
     from calsnack.config import Settings
     from calsnack.ports import Services
-    from calsnack.serve.runtime import quiet_powertools
+    from calsnack.serve.options import quiet_powertools
     from moto import mock_aws
     from moto.dynamodb.models.table import Table
 

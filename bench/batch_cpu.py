@@ -23,7 +23,7 @@ from bench.embedded_stack import DOMAIN, ORGANIZER, reminder_csv, webinar_csv
 
 
 def run(csv_text: str, invitations: int, profile: Path | None = None) -> dict[str, object]:
-    from calsnack.serve.runtime import quiet_powertools
+    from calsnack.serve.options import quiet_powertools
 
     # Before the handlers are imported (batch_sources): Powertools reads the environment then.
     quiet_powertools()

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from calsnack.serve.runtime import quiet_powertools
+from calsnack.serve.options import quiet_powertools
 
 quiet_powertools()
 

@@ -17,7 +17,7 @@ from calsnack.adapters.embedded.queue import SqliteQueue
 from calsnack.adapters.embedded.store import SqliteStore
 from calsnack.config import Settings
 from calsnack.ports import OutgoingMail, QueueMessage, QueueName, Services, Throttled
-from calsnack.serve.runtime import quiet_powertools
+from calsnack.serve.options import quiet_powertools
 from calsnack.serve.workers import EventSource, Worker
 
 from tests.harness import stored_mail

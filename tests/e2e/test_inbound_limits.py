@@ -74,7 +74,8 @@ def test_a_slow_mail_holds_up_only_its_own_sender(tmp_path: Path) -> None:
 
 
 def test_serve_reads_inbound_mail_in_time_boxed_slots_grouped_by_sender(tmp_path: Path) -> None:
-    from calsnack.serve.runtime import Runtime, ServeOptions
+    from calsnack.serve.options import ServeOptions
+    from calsnack.serve.runtime import Runtime
     from calsnack.serve.smtp import INBOUND_QUEUE
 
     runtime = Runtime(ServeOptions(data_dir=tmp_path, smtp_port=0, http_port=0))

@@ -15,7 +15,7 @@ import pytest
 from calsnack.config import Settings
 from calsnack.ports import QueueName, Services
 from calsnack.serve.lambda_events import LambdaContext, s3_put_event
-from calsnack.serve.runtime import quiet_powertools
+from calsnack.serve.options import quiet_powertools
 from moto import mock_aws
 
 from tests.contract.adapter_sets import MAIL_DOMAIN, AdapterSet, AwsWorld, embedded_set

@@ -18,7 +18,7 @@ from calsnack.adapters.embedded.blobs import FileBlobStore
 from calsnack.config import Settings
 from calsnack.domain.model import Delivery, Method
 from calsnack.ports import OutgoingMail, QueueName, Services, Throttled
-from calsnack.serve.runtime import quiet_powertools
+from calsnack.serve.options import quiet_powertools
 from calsnack.usecases.enqueue import enqueue_deliveries
 from moto import mock_aws
 from moto.core.models import DEFAULT_ACCOUNT_ID

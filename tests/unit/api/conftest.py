@@ -27,7 +27,7 @@ from calsnack.messages import IngestBatch, SendDeliveries, decode
 from calsnack.ports import QueueName, Services
 from calsnack.serve.http import Authorizer
 from calsnack.serve.lambda_events import LambdaContext, api_gateway_event, response_body
-from calsnack.serve.runtime import quiet_powertools
+from calsnack.serve.options import quiet_powertools
 from calsnack.usecases.accept_batch import ingest_upload
 from calsnack.usecases.issue_api_key import issue_api_key
 

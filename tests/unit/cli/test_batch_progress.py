@@ -16,7 +16,7 @@ from calsnack.cli.main import main
 from calsnack.cli.progress import PlainDisplay, RichDisplay
 from calsnack.config import Settings
 from calsnack.domain.model import BatchStatus, RowError
-from calsnack.serve.runtime import quiet_powertools
+from calsnack.serve.options import quiet_powertools
 from calsnack.serve.workers import Worker, batch_sources
 from rich.console import Console
 

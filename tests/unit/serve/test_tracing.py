@@ -12,7 +12,7 @@ from calsnack.serve.tracing import NoTracing
 
 PROBE = """
 import sys
-from calsnack.serve.runtime import quiet_powertools
+from calsnack.serve.options import quiet_powertools
 quiet_powertools()
 import lambdas.command_worker.handler, lambdas.inbound_mail.handler, lambdas.sender.handler
 print("aws_xray_sdk.core" in sys.modules)

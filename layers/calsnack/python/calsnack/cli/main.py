@@ -24,7 +24,8 @@ def _hostport(value: str) -> tuple[str, int]:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from calsnack.serve.runtime import Runtime, ServeOptions
+    from calsnack.serve.options import ServeOptions
+    from calsnack.serve.runtime import Runtime
 
     if args.data_dir.exists() and not args.data_dir.is_dir():
         raise UserError(f"--data-dir {args.data_dir} is a file, not a data directory")

@@ -14,7 +14,7 @@ from multiprocessing.synchronize import Event as ProcessEvent
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from calsnack.serve.runtime import ServeOptions
+    from calsnack.serve.options import ServeOptions
 
 
 def _watch_parent(stop: threading.Event, parent_stop: ProcessEvent) -> None:
@@ -29,7 +29,7 @@ def work_forever(options: ServeOptions, parent_stop: ProcessEvent) -> None:
     # The parent owns shutdown: a signal to the process group must not cut a handler short here.
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from calsnack.serve.runtime import process_services
+    from calsnack.serve.options import process_services
     from calsnack.serve.workers import Worker, batch_sources
 
     services = process_services(options)

@@ -3,80 +3,19 @@ until a signal."""
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
 import threading
-from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from types import FrameType
 
-from calsnack import bootstrap
-from calsnack.bootstrap import EmbeddedServices
 from calsnack.serve import console
 from calsnack.serve.http import Authorizer, make_server
+from calsnack.serve.options import ServeOptions, inbound_handler, process_services
 from calsnack.serve.processes import start_helpers
 from calsnack.serve.smtp import INBOUND_QUEUE, InboundController, InboundHandler
 from calsnack.serve.timebox import TimeBoxed
-from calsnack.serve.tracing import trace_nothing
-from calsnack.serve.workers import EventSource, Handler, Worker, batch_sources
-
-
-@dataclass(frozen=True)
-class ServeOptions:
-    data_dir: Path
-    smtp_port: int = 2525
-    http_port: int = 8080
-    domain: str = "snack.localhost"
-    base_url: str = ""
-    authserv_id: str = "calsnack.local"
-    local_auth: str = "pass"
-    smarthost: tuple[str, int] | None = None
-    host: str = "127.0.0.1"
-    #: Processes running the command worker and the sender (this one included).
-    workers: int = 2
-    #: Inbound mails read at once, each in its own process killed past `inbound_timeout`
-    #: (the inbound Lambda's timeout): a slow mail holds one of them, never the others.
-    #: One sender's mails are still read one at a time, in order (see `serve.smtp`).
-    inbound_slots: int = 2
-    inbound_timeout: float = 60.0
-    #: "text": one readable console line per thing done; "json": Powertools' JSON logs and metrics.
-    log_format: str = "text"
-
-
-def quiet_powertools() -> None:
-    """Powertools writes JSON logs and EMF metrics to stdout; on one machine, only warnings matter."""
-    os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "calsnack")
-    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "calsnack")
-    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
-    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-    if os.environ["POWERTOOLS_TRACE_DISABLED"].strip().lower() == "true":
-        trace_nothing()
-
-
-def process_services(options: ServeOptions) -> EmbeddedServices:
-    """What each serve process does first (this one, a worker process, a time-boxed inbound one):
-    Powertools and the console set up before any handler module is imported, then the services
-    over the data directory."""
-    quiet_powertools()
-    console.use_console_lines(options.log_format)
-    settings = bootstrap.embedded_settings(
-        options.data_dir,
-        domain=options.domain,
-        base_url=options.base_url or f"http://{options.host}:{options.http_port}",
-        authserv_id=options.authserv_id,
-    )
-    return bootstrap.embedded(options.data_dir, settings, smarthost=options.smarthost)
-
-
-def inbound_handler(options: ServeOptions) -> Handler:
-    """The inbound mail handler of a time-boxed process, over that process's own services."""
-    from lambdas.inbound_mail.handler import make_handler
-
-    handler: Handler = make_handler(process_services(options))
-    return handler
+from calsnack.serve.workers import EventSource, Worker, batch_sources
 
 
 class Runtime:
