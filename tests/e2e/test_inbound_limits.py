@@ -38,6 +38,28 @@ def test_a_failing_handler_reports_its_traceback(box: TimeBoxed) -> None:
     assert box({"sleep": 0}, None) == {"slept": 0}
 
 
+def test_stopping_from_another_thread_ends_the_call_with_handler_failed(box: TimeBoxed) -> None:
+    """serve's shutdown stops a box while its worker thread waits on the call; both then stop it."""
+    assert box({"sleep": 0}, None) == {"slept": 0}
+    outcome: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            box({"sleep": 600}, None)
+        except BaseException as exc:  # the test inspects whatever the thread got
+            outcome.append(exc)
+
+    caller = threading.Thread(target=call)
+    caller.start()
+    time.sleep(0.3)
+    stoppers = [threading.Thread(target=box.stop) for _ in range(4)]
+    for t in stoppers:
+        t.start()
+    for t in [*stoppers, caller]:
+        t.join(timeout=20)
+    assert [type(e) for e in outcome] == [HandlerFailed]
+
+
 def test_a_slow_mail_holds_up_only_its_own_sender(tmp_path: Path) -> None:
     queue = SqliteQueue(tmp_path / "queue.db")
     stop = threading.Event()

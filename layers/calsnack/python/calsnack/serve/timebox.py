@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
+import threading
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -60,6 +61,9 @@ class TimeBoxed:
         self.name = name
         self._child: BaseProcess | None = None
         self._conn: Connection | None = None
+        #: `stop` comes from the calling thread (a timeout) and from serve's shutdown at once;
+        #: two closes of one pipe would close a descriptor number already reused elsewhere.
+        self._stopping = threading.Lock()
 
     def start(self) -> None:
         """Start the process now, so its imports are done before the first call needs it."""
@@ -76,25 +80,30 @@ class TimeBoxed:
 
     def __call__(self, event: dict[str, Any], context: object) -> Any:
         self.start()
-        assert self._conn is not None
+        conn = self._conn
+        assert conn is not None
         try:
-            self._conn.send(event)
-            if not self._conn.poll(self.timeout):
-                self.stop()
-                raise HandlerTimeout(f"{self.name} ran past {self.timeout:g} s and was stopped")
-            ok, value = self._conn.recv()
-        except (EOFError, BrokenPipeError, ConnectionResetError) as exc:
+            conn.send(event)
+            answered = conn.poll(self.timeout)
+            ok, value = conn.recv() if answered else (False, None)
+        except (EOFError, OSError) as exc:
+            # OSError covers a broken or reset pipe, and one `stop` closed from another thread.
             self.stop()
             raise HandlerFailed(f"{self.name}: its process ended during the call") from exc
+        if not answered:
+            self.stop()
+            raise HandlerTimeout(f"{self.name} ran past {self.timeout:g} s and was stopped")
         if not ok:
             raise HandlerFailed(value)
         return value
 
     def stop(self) -> None:
         """Kill the process (a handler cannot be interrupted more gently) and forget it."""
-        if self._child is not None:
-            self._child.kill()
-            self._child.join(timeout=10)
-        if self._conn is not None:
-            self._conn.close()
-        self._child, self._conn = None, None
+        with self._stopping:
+            child, conn = self._child, self._conn
+            self._child, self._conn = None, None
+        if child is not None:
+            child.kill()
+            child.join(timeout=10)
+        if conn is not None:
+            conn.close()
