@@ -29,7 +29,7 @@ AUTHSERV_ID = "amazonses.com"
 SERVICE_NAME = "calsnack"
 #: Entry points that build the full AWS adapter set (store, queues, blobs, mailer, link key).
 SERVICE_FUNCTIONS = ("inbound_mail", "command_worker", "sender", "api", "feedback")
-#: What DynamoStore calls (adapters/aws/store.py); TransactWriteItems is authorized per action
+#: What DynamoStore calls (adapters/aws/store/); TransactWriteItems is authorized per action
 #: (PutItem, UpdateItem), so it needs no action of its own.
 TABLE_ACTIONS = (
     "dynamodb:GetItem",

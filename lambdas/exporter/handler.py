@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from calsnack import bootstrap
-from calsnack.analytics.stream import change_of
+from calsnack.adapters.aws.stream import change_of
 from calsnack.ports import Services
 from calsnack.usecases.export_changes import ChangeExport
 

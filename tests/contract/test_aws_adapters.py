@@ -12,19 +12,13 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from calsnack.adapters.aws import queue as aws_queue
-from calsnack.adapters.aws import store as aws_store
 from calsnack.adapters.aws.mailer import CLIENT_CONFIG as mailer_client_config
 from calsnack.adapters.aws.mailer import SesMailer
 from calsnack.adapters.aws.queue import BATCH_BYTES, QueueSendError, SqsQueue, batches
 from calsnack.adapters.aws.retry import ATTEMPTS
-from calsnack.adapters.aws.store import (
-    ATTENDEE_SHARDS,
-    DynamoStore,
-    attendee_pk,
-    event_from_item,
-    event_item,
-    event_pk,
-)
+from calsnack.adapters.aws.store import ATTENDEE_SHARDS, DynamoStore, batching
+from calsnack.adapters.aws.store.codec import event_from_item, event_item
+from calsnack.adapters.aws.store.keys import attendee_pk, event_pk
 from calsnack.bootstrap import aws_services
 from calsnack.domain.model import (
     ApiKey,
@@ -47,7 +41,7 @@ from tests.contract.builders import T0, answer, make_event, unique
 @pytest.fixture(autouse=True)
 def no_backoff(monkeypatch):
     monkeypatch.setattr(aws_queue, "pause", lambda attempt: None)
-    monkeypatch.setattr(aws_store, "pause", lambda attempt: None)
+    monkeypatch.setattr(batching, "pause", lambda attempt: None)
 
 
 # -- SQS ------------------------------------------------------------------------------------

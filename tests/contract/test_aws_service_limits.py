@@ -10,10 +10,9 @@ import base64
 
 import pytest
 from botocore.exceptions import ClientError
-from calsnack.adapters.aws import store as aws_store
 from calsnack.adapters.aws.mailer import SesMailer
 from calsnack.adapters.aws.queue import SqsQueue
-from calsnack.adapters.aws.store import DynamoStore
+from calsnack.adapters.aws.store import DynamoStore, batching
 from calsnack.domain.model import BatchStatus, RowError
 from calsnack.ports import OutgoingMail, QueueMessage, QueueName, Rejected
 
@@ -27,7 +26,7 @@ LONG_ROW = tuple("é" * 550 + "x" * 550 for _ in range(20))
 
 @pytest.fixture(autouse=True)
 def no_backoff(monkeypatch):
-    monkeypatch.setattr(aws_store, "pause", lambda attempt: None)
+    monkeypatch.setattr(batching, "pause", lambda attempt: None)
 
 
 def new_batch(store: DynamoStore) -> str:

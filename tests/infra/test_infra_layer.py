@@ -57,7 +57,7 @@ def test_the_layer_holds_the_requirements_for_the_lambda_platform_and_the_packag
 
     assert (out / "python" / "aws_lambda_powertools" / "__init__.py").is_file()
     assert (out / "python" / "calsnack" / "__init__.py").is_file()
-    assert (out / "python" / "calsnack" / "adapters" / "aws" / "store.py").is_file()
+    assert (out / "python" / "calsnack" / "adapters" / "aws" / "store" / "store.py").is_file()
     assert not list(out.rglob("__pycache__"))
     args = json.loads(recorded.read_text())
     assert args[args.index("--target") + 1] == str(out / "python")

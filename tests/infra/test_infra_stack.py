@@ -478,8 +478,9 @@ def test_no_function_may_scan_delete_or_list(synthesized: Synthesized) -> None:
 
 
 def test_table_actions_are_exactly_the_calls_the_store_makes(synthesized: Synthesized) -> None:
-    source = (REPO_ROOT / "layers/calsnack/python/calsnack/adapters/aws/store.py").read_text()
-    calls = set(re.findall(r"self\.client\.([a-z_]+)\(", source))
+    package = REPO_ROOT / "layers/calsnack/python/calsnack/adapters/aws/store"
+    source = "".join(module.read_text() for module in sorted(package.glob("*.py")))
+    calls = set(re.findall(r"\bclient\.([a-z_]+)\(", source))
     # Scan: only all_events, which only the operator's `calsnack export` calls; a transaction is
     # authorized per action (Put, Update).
     assert {"scan", "transact_write_items"} <= calls

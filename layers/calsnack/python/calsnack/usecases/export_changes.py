@@ -3,7 +3,7 @@ table and day for each batch of changes.
 
 An event revision makes an events row; an attendee whose invited revision rises makes a REQUEST
 row, one whose cancellation goes out a CANCEL row, one whose answer changes an answers row.
-`analytics.stream` decodes DynamoDB stream records into the changes below; this module knows
+`adapters.aws.stream` decodes DynamoDB stream records into the changes below; this module knows
 nothing of DynamoDB.
 """
 

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
-from calsnack.adapters.aws.store import attendee_pk, event_item
-from calsnack.analytics.stream import change_of
+from calsnack.adapters.aws.store.codec import event_item
+from calsnack.adapters.aws.store.keys import attendee_pk
+from calsnack.adapters.aws.stream import change_of
 from calsnack.domain.model import Attendee, Channel, PartStat
 from calsnack.usecases.export_changes import AttendeeChanged, EventChanged, Unexported
 

@@ -1,12 +1,12 @@
 """DynamoDB stream records (NEW_AND_OLD_IMAGES) → the changes `usecases.export_changes` exports.
 
-Images are decoded with the DynamoDB store's own item functions, so the exporter reads items exactly
-as the store does. Item types are told apart by key shape (docs/data-model.md, "Streams").
+An AWS adapter: images are decoded with the DynamoDB store's own codec and item types told apart
+by its key layout (docs/data-model.md, "Streams"), so the exporter reads items exactly as the
+store writes them. What a change becomes in the analytics tables is `export_changes`' concern.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
@@ -15,15 +15,12 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
     DynamoDBRecordEventName,
 )
 
-from calsnack.adapters.aws.store import attendee_from_item, event_from_item
+from calsnack.adapters.aws.store.codec import attendee_from_item, event_from_item
+from calsnack.adapters.aws.store.keys import event_key_of_attendee_pk, is_events_pk
 from calsnack.usecases.export_changes import AttendeeChanged, Change, EventChanged, Unexported
 
 if TYPE_CHECKING:
-    from calsnack.adapters.aws.store import Item
-
-#: `EVT#<event key>#A<shard>`: one of the 32 partitions an event's attendees are spread over
-#: (event items live under `EVTS#…`).
-_ATTENDEE_PK = re.compile(r"EVT#(?P<key>[^#]+)#A\d{2}")
+    from calsnack.adapters.aws.store.codec import Item
 
 
 def _image(stream: dict[str, Any], name: str) -> Item | None:
@@ -52,20 +49,20 @@ def change_of(record: DynamoDBRecord) -> Change:
     at = datetime.fromtimestamp(float(stream["ApproximateCreationDateTime"]), UTC)
     if new is None:
         return Unexported(position)
-    if pk.startswith("EVTS#"):
+    if is_events_pk(pk):
         return EventChanged(
             position=position,
             at=at,
             old=event_from_item(old) if old is not None else None,
             new=event_from_item(new),
         )
-    match = _ATTENDEE_PK.fullmatch(pk)
-    if match is not None and (current := _attendee_image(new)) is not None:
+    event_key = event_key_of_attendee_pk(pk)
+    if event_key is not None and (current := _attendee_image(new)) is not None:
         previous = _attendee_image(old)
         return AttendeeChanged(
             position=position,
             at=at,
-            event_key=match["key"],
+            event_key=event_key,
             old=attendee_from_item(previous) if previous is not None else None,
             new=attendee_from_item(current),
         )
