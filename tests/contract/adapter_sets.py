@@ -20,6 +20,7 @@ from calsnack.adapters.embedded.blobs import FileBlobStore
 from calsnack.adapters.embedded.mailer import MaildirMailer
 from calsnack.adapters.embedded.queue import SqliteQueue
 from calsnack.adapters.embedded.store import SqliteStore
+from calsnack.ical.derived import derived_calendar
 from calsnack.ports import BlobStore, Mailer, QueueName, Store, WorkQueue
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
@@ -127,7 +128,7 @@ class AwsWorld:
         create_table(self.dynamodb)
         self.sesv2.create_email_identity(EmailIdentity=MAIL_DOMAIN)
         self.sesv2.create_configuration_set(ConfigurationSetName="calsnack")
-        self.store = DynamoStore(TABLE, self.dynamodb)
+        self.store = DynamoStore(TABLE, self.dynamodb, derived_calendar=derived_calendar)
 
     def adapter_set(self) -> AdapterSet:
         suffix = uuid.uuid4().hex[:12]

@@ -30,12 +30,14 @@ from calsnack.domain.model import (
     Source,
     event_key_prefix,
 )
+from calsnack.ical.derived import derived_calendar
 from calsnack.ical.write import fields_calendar
 from calsnack.ports import OutgoingMail, QueueMessage, QueueName, Rejected, SendingStopped, Throttled
 from calsnack.usecases.send_deliveries import SEND_ALLOWANCE
 
+from tests.aws_limits import item_size
 from tests.contract.adapter_sets import REGION, TABLE
-from tests.contract.builders import T0, answer, make_event, unique
+from tests.contract.builders import T0, answer, calendar_of, make_event, unique
 
 
 @pytest.fixture(autouse=True)
@@ -221,9 +223,27 @@ def test_a_csv_events_calendar_is_stored_only_if_its_fields_do_not_rebuild_it():
     rebuilt = make_event(f"bob@{unique('d')}.example", "reminder-2")
     rebuilt = rebuilt.revised(calendar=fields_calendar(rebuilt))
     for event, kept in ((made, True), (rebuilt, False), (rebuilt.revised(source=Source.CALENDAR), True)):
-        item = event_item(event)
+        item = event_item(event, derived_calendar)
         assert ("calendar" in item) is kept
-        assert event_from_item(item) == event
+        assert event_from_item(item, derived_calendar) == event
+
+
+def test_a_csv_event_whose_calendar_its_fields_give_is_one_write_unit():
+    """A realistic CSV event: a two-line description, a place, a meeting link, a zone with DST."""
+    event = make_event(f"ada@{unique('d')}.example", unique("ev-"))
+    event = event.revised(calendar=fields_calendar(event))
+    assert item_size(event_item(event, derived_calendar)) <= 1024
+    # Its reminder keeps the text stored (compressed), at a second write unit at most.
+    with_reminder = event.revised(calendar=calendar_of(event, reminder=30))
+    assert 1024 < item_size(event_item(with_reminder, derived_calendar)) <= 2048
+
+
+def test_an_event_item_without_a_calendar_its_fields_do_not_give_is_refused():
+    event = make_event(f"ada@{unique('d')}.example", unique("ev-"), source=Source.CALENDAR)
+    item = event_item(event, derived_calendar)
+    del item["calendar"]
+    with pytest.raises(ValueError, match="holds no calendar"):
+        event_from_item(item, derived_calendar)
 
 
 def test_an_organizers_events_are_chosen_by_dynamodb_not_shipped_and_dropped(aws_world, monkeypatch):
@@ -249,7 +269,7 @@ def test_a_domain_whose_digest_prefix_collides_is_not_mixed_in(aws_world):
     domain = f"{unique('d')}.example"
     ours = aws_world.store.put_event(make_event(f"ann@{domain}", "shared-id"))
     stranger = make_event("eve@elsewhere.example", "shared-id")
-    item = event_item(stranger)
+    item = event_item(stranger, derived_calendar)
     # The stranger's event stored where one of `domain`'s events with this id would be.
     item["pk"], item["sk"] = {"S": event_pk(ours.key)}, {"S": ours.key[:16] + "f" * 40}
     aws_world.dynamodb.put_item(TableName=TABLE, Item=item)
@@ -272,7 +292,7 @@ def test_markers_expire_and_state_does_not(aws_world):
 
 def test_a_conflicting_transaction_is_retried():
     client = boto3.client("dynamodb", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
-    store = DynamoStore(TABLE, client)
+    store = DynamoStore(TABLE, client, derived_calendar=derived_calendar)
     with Stubber(client) as stub:
         stub.add_client_error(
             "transact_write_items",
@@ -298,7 +318,7 @@ def test_a_conflicting_transaction_is_retried():
 
 def test_suppressed_retries_unprocessed_keys():
     client = boto3.client("dynamodb", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
-    store = DynamoStore(TABLE, client)
+    store = DynamoStore(TABLE, client, derived_calendar=derived_calendar)
     everywhere = {"pk": {"S": "SUP#a@x.example"}, "sk": {"S": "*"}}
     for_corp = {"pk": {"S": "SUP#a@x.example"}, "sk": {"S": "corp.example"}}
     with Stubber(client) as stub:

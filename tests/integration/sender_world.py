@@ -17,6 +17,7 @@ from calsnack.adapters.aws.store import DynamoStore
 from calsnack.adapters.embedded.blobs import FileBlobStore
 from calsnack.config import Settings
 from calsnack.domain.model import Delivery, Method
+from calsnack.ical.derived import derived_calendar
 from calsnack.ports import OutgoingMail, QueueName, Services, Throttled
 from calsnack.serve.options import quiet_powertools
 from calsnack.usecases.enqueue import enqueue_deliveries
@@ -85,7 +86,7 @@ def sender_world(
             link_key=b"budget-key-" * 3,
             send_rate=float(limits.environment["SEND_RATE"]),
         ),
-        store=guarded(DynamoStore(TABLE, account.dynamodb), clock),
+        store=guarded(DynamoStore(TABLE, account.dynamodb, derived_calendar=derived_calendar), clock),
         queue=guarded(SqsQueue({QueueName.SENDS: url, QueueName.COMMANDS: url}, account.sqs), clock),
         blobs=FileBlobStore(tmp_path / "blobs"),
         mailer=guarded(mailer, clock),

@@ -11,6 +11,7 @@ from calsnack.adapters.aws.store.codec import event_item
 from calsnack.adapters.aws.store.keys import attendee_pk
 from calsnack.adapters.aws.stream import change_of
 from calsnack.domain.model import Attendee, Channel, PartStat
+from calsnack.ical.derived import derived_calendar
 from calsnack.usecases.export_changes import AttendeeChanged, EventChanged, Unexported
 
 from tests.contract.builders import make_event
@@ -59,8 +60,8 @@ def attendee_image(email: str, **attributes: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_event_revisions_decode_to_events() -> None:
-    item = event_item(EVENT)
-    older = event_item(EVENT.revised(sequence=1, version=2))
+    item = event_item(EVENT, derived_calendar)
+    older = event_item(EVENT.revised(sequence=1, version=2), derived_calendar)
     change = change_of(record("MODIFY", keys(item["pk"]["S"], item["sk"]["S"]), item, older, seq="77"))
     assert isinstance(change, EventChanged)
     assert (change.position, change.new, change.old) == ("77", EVENT, EVENT.revised(sequence=1, version=2))

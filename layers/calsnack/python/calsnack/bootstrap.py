@@ -88,6 +88,7 @@ def aws_services(env: Mapping[str, str]) -> Services:
     from calsnack.adapters.aws.mailer import SesMailer
     from calsnack.adapters.aws.queue import SqsQueue
     from calsnack.adapters.aws.store import ATTENDEE_SHARDS, DynamoStore
+    from calsnack.ical.derived import derived_calendar
 
     # botocore's standard retry mode (throttling and transient errors, with backoff), and enough
     # pooled connections for the store's parallel shard reads.
@@ -97,7 +98,9 @@ def aws_services(env: Mapping[str, str]) -> Services:
     analytics_bucket = env.get("ANALYTICS_BUCKET")
     return Services(
         settings=aws_settings(env),
-        store=DynamoStore(env["TABLE_NAME"], session.client("dynamodb", config=config)),
+        store=DynamoStore(
+            env["TABLE_NAME"], session.client("dynamodb", config=config), derived_calendar=derived_calendar
+        ),
         queue=SqsQueue(
             {QueueName.COMMANDS: env["COMMANDS_QUEUE_URL"], QueueName.SENDS: env["SENDS_QUEUE_URL"]},
             session.client("sqs", config=config),

@@ -2,7 +2,8 @@
 
 An AWS adapter: images are decoded with the DynamoDB store's own codec and item types told apart
 by its key layout (docs/data-model.md, "Streams"), so the exporter reads items exactly as the
-store writes them. What a change becomes in the analytics tables is `export_changes`' concern.
+store writes them (a calendar the store left out is rebuilt by the rule the store is handed,
+`ical.derived`). What a change becomes in the analytics tables is `export_changes`' concern.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 
 from calsnack.adapters.aws.store.codec import attendee_from_item, event_from_item
 from calsnack.adapters.aws.store.keys import event_key_of_attendee_pk, is_events_pk
+from calsnack.ical.derived import derived_calendar
 from calsnack.usecases.export_changes import AttendeeChanged, Change, EventChanged, Unexported
 
 if TYPE_CHECKING:
@@ -53,8 +55,8 @@ def change_of(record: DynamoDBRecord) -> Change:
         return EventChanged(
             position=position,
             at=at,
-            old=event_from_item(old) if old is not None else None,
-            new=event_from_item(new),
+            old=event_from_item(old, derived_calendar) if old is not None else None,
+            new=event_from_item(new, derived_calendar),
         )
     event_key = event_key_of_attendee_pk(pk)
     if event_key is not None and (current := _attendee_image(new)) is not None:

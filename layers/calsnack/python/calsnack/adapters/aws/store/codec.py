@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeAlias
@@ -27,12 +27,15 @@ from calsnack.domain.model import (
     RowError,
     Source,
 )
-from calsnack.ical.write import fields_calendar
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
     Item: TypeAlias = dict[str, AttributeValueTypeDef]
+
+#: The calendar text an event's fields give, None where they give none (`ical.derived`): the
+#: domain's rule, handed in, for which calendars need not be stored.
+DerivedCalendar: TypeAlias = Callable[[Event], str | None]
 
 #: One stored part of refused rows stays well below DynamoDB's 400 KB item limit.
 _ERROR_PART_BYTES = 300_000
@@ -65,23 +68,13 @@ def instant(value: datetime) -> str:
 # -- events ---------------------------------------------------------------------------------
 
 
-def _rebuilds_calendar(event: Event) -> bool:
-    """A CSV event's iCalendar text is a function of its fields: if rebuilding it gives the
-    same text, it is not stored. Its description, location and VTIMEZONE would otherwise be
-    written twice, which takes a realistic reminder past 1 KiB, to two write units."""
-    if event.source is not Source.CSV:
-        return False
-    try:
-        return fields_calendar(event) == event.calendar
-    except ValueError:
-        return False
-
-
-def event_item(event: Event) -> Item:
+def event_item(event: Event, derived: DerivedCalendar) -> Item:
     """Every field as its own attribute (readable in the console and in stream images).
 
-    No index keys: the item's own key serves every lookup (see `event_pk`), so a revision
-    costs its own write units and nothing more.
+    A calendar text that is exactly what `derived` gives for the event's fields is not
+    written: its description, location and VTIMEZONE would be written twice, which takes a
+    realistic reminder past 1 KiB, to two write units. No index keys: the item's own key serves
+    every lookup (see `event_pk`), so a revision costs its own write units and nothing more.
     """
     item: Item = item_key(event_pk(event.key), event.key)
     for f in fields(Event):
@@ -91,7 +84,7 @@ def event_item(event: Event) -> Item:
         ):
             continue  # quiet revisions and occurrence changes are rare: the usual 0 or "" costs no bytes
         if f.name == "calendar":
-            if _rebuilds_calendar(event):
+            if derived(event) == value:
                 continue
             # Compressed, the iCalendar text (VTIMEZONE included) keeps a typical event under
             # 1 KiB: one write unit per revision instead of two.
@@ -130,7 +123,8 @@ def _calendar(item: Item) -> str:
     return zlib.decompress(raw).decode()
 
 
-def event_from_item(item: Item) -> Event:
+def event_from_item(item: Item, derived: DerivedCalendar) -> Event:
+    """The event an item holds; a calendar the item leaves out is the one `derived` gives."""
     stored = "calendar" in item
     event = Event(
         key=string_of(item, "key"),
@@ -164,7 +158,12 @@ def event_from_item(item: Item) -> Event:
         updated_at=datetime_of(item, "updated_at"),
         version=number_of(item, "version"),
     )
-    return event if stored else event.revised(calendar=fields_calendar(event))
+    if stored:
+        return event
+    calendar = derived(event)
+    if calendar is None:
+        raise ValueError(f"event item {event.key} holds no calendar and its fields give none")
+    return event.revised(calendar=calendar)
 
 
 # -- attendees ------------------------------------------------------------------------------

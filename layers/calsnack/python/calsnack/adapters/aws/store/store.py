@@ -94,7 +94,7 @@ if TYPE_CHECKING:
         TransactWriteItemTypeDef,
     )
 
-    from calsnack.adapters.aws.store.codec import Item
+    from calsnack.adapters.aws.store.codec import DerivedCalendar, Item
 
 #: How long ledger and chunk markers live: longer than any redelivery (SQS keeps a message 14 days).
 MARKER_TTL = timedelta(days=30)
@@ -106,15 +106,6 @@ _COUNTED = tuple(f.name for f in fields(Counts))
 
 def _expires() -> AttributeValueTypeDef:
     return number(int(time.time() + MARKER_TTL.total_seconds()))
-
-
-def _of_domain(items: Iterable[Item], domain: str) -> list[Event]:
-    """The domain's events in report order; a domain whose digest prefix collides is skipped."""
-    events = (event_from_item(i) for i in items)
-    return sorted(
-        (e for e in events if e.organizer_domain == domain),
-        key=lambda e: (normalize_address(e.organizer), e.event_id),
-    )
 
 
 def _first_per_row(errors: Iterable[RowError]) -> list[RowError]:
@@ -130,12 +121,14 @@ class DynamoStore:
 
     Reads are strongly consistent wherever the base table allows: workers act on what they
     read (who is invited, whether a batch is complete), and the doubled read cost is small
-    next to the writes.
+    next to the writes. `derived_calendar` is the domain's rule for which calendar texts an
+    event's fields give (`ical.derived`): those are not stored, and are rebuilt on reading.
     """
 
-    def __init__(self, table: str, client: DynamoDBClient) -> None:
+    def __init__(self, table: str, client: DynamoDBClient, *, derived_calendar: DerivedCalendar) -> None:
         self.table = table
         self.client = client
+        self._derived = derived_calendar
         # Shard fan-out (paging, counting, batch totals) and per-delivery updates run in parallel.
         self._pool = ThreadPoolExecutor(max_workers=ATTENDEE_SHARDS, thread_name_prefix="dynamostore")
 
@@ -146,12 +139,12 @@ class DynamoStore:
         item = self.client.get_item(
             TableName=self.table, Key=item_key(event_pk(key), key), ConsistentRead=True
         ).get("Item")
-        return event_from_item(item) if item else None
+        return event_from_item(item, self._derived) if item else None
 
     def get_events(self, keys: Iterable[str]) -> dict[str, Event]:
         wanted = sorted({k for k in keys if is_event_key(k)})
         items = get_items(self.client, self.table, [item_key(event_pk(k), k) for k in wanted])
-        return {e.key: e for e in map(event_from_item, items)}
+        return {e.key: e for e in self._events(items)}
 
     def put_event(self, event: Event) -> Event:
         if event.version == 0:
@@ -160,7 +153,7 @@ class DynamoStore:
                 raise Conflict(f"event {event.key} exists already")
             return stored
         stored = event.revised(version=event.version + 1)
-        item = event_item(stored)
+        item = event_item(stored, self._derived)
         applied = conditional_write(
             lambda: self.client.put_item(
                 TableName=self.table,
@@ -176,7 +169,7 @@ class DynamoStore:
     def _create(self, event: Event) -> Event | None:
         """A new event, written only if its key is free; None if it is taken."""
         stored = event.revised(version=1)
-        item = event_item(stored)
+        item = event_item(stored, self._derived)
         created = conditional_write(
             lambda: self.client.put_item(
                 TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)"
@@ -248,7 +241,7 @@ class DynamoStore:
             return query_all(self.client, request)
 
         items = itertools.chain.from_iterable(self._pool.map(shard, EVENT_SHARDS))
-        return _of_domain(items, domain)
+        return self._of_domain(items, domain)
 
     def find_by_event_id(self, domain: str, event_id: str) -> list[Event]:
         """One consistent query: the keys of one event id in a domain share a prefix.
@@ -269,7 +262,7 @@ class DynamoStore:
                 "ConsistentRead": True,
             },
         )
-        return [e for e in _of_domain(items, domain) if e.event_id == event_id]
+        return [e for e in self._of_domain(items, domain) if e.event_id == event_id]
 
     def all_events(self) -> Iterator[Event]:
         """A paginated Scan of the whole table, keeping the event items.
@@ -285,11 +278,21 @@ class DynamoStore:
         while True:
             response = self.client.scan(**request)
             for item in response["Items"]:
-                yield event_from_item(item)
+                yield event_from_item(item, self._derived)
             start = response.get("LastEvaluatedKey")
             if not start:
                 return
             request = {**request, "ExclusiveStartKey": start}
+
+    def _events(self, items: Iterable[Item]) -> Iterator[Event]:
+        return (event_from_item(i, self._derived) for i in items)
+
+    def _of_domain(self, items: Iterable[Item], domain: str) -> list[Event]:
+        """The domain's events in report order; a domain whose digest prefix collides is skipped."""
+        return sorted(
+            (e for e in self._events(items) if e.organizer_domain == domain),
+            key=lambda e: (normalize_address(e.organizer), e.event_id),
+        )
 
     def _index_keys(self, index: str, attribute: str, value: str) -> list[Item]:
         items = query_all(
