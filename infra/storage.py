@@ -13,6 +13,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
+from calsnack.adapters.aws.store.table import TABLE
 from constructs import Construct
 
 from infra import nag
@@ -23,7 +24,11 @@ MAIL_PREFIX = "mail/"
 #: addresses, so they expire too, once split into command messages long before.
 BATCH_PREFIX = "batches/"
 #: The table's one secondary index (API keys by domain).
-INDEX_NAME = "gsi1"
+INDEX_NAME = TABLE.index.name
+
+
+def _string_key(name: str) -> dynamodb.Attribute:
+    return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING)
 
 
 def secure_bucket(
@@ -110,25 +115,25 @@ class Storage(Construct):
         )
 
     def _new_table(self) -> dynamodb.Table:
+        """The table the store is written for (`calsnack.adapters.aws.store.table`), retained
+        and with point-in-time recovery."""
         table = dynamodb.Table(
             self,
             "Table",
-            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
+            partition_key=_string_key(TABLE.partition_key),
+            sort_key=_string_key(TABLE.sort_key),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
-            time_to_live_attribute="ttl",
-            stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+            time_to_live_attribute=TABLE.ttl_attribute,
+            stream=dynamodb.StreamViewType(TABLE.stream_view),
             removal_policy=RemovalPolicy.RETAIN,
         )
-        # gsi1: a domain's API keys. Events need no index: their keys are laid out by domain
-        # and event id (docs/data-model.md), so no event of a batch writes one.
         table.add_global_secondary_index(
-            index_name=INDEX_NAME,
-            partition_key=dynamodb.Attribute(name="gsi1pk", type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name="gsi1sk", type=dynamodb.AttributeType.STRING),
+            index_name=TABLE.index.name,
+            partition_key=_string_key(TABLE.index.partition_key),
+            sort_key=_string_key(TABLE.index.sort_key),
             projection_type=dynamodb.ProjectionType.KEYS_ONLY,
         )
         return table

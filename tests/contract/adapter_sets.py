@@ -10,12 +10,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import boto3
 from calsnack.adapters.aws.blobs import S3BlobStore
 from calsnack.adapters.aws.mailer import SesMailer
 from calsnack.adapters.aws.queue import SqsQueue
 from calsnack.adapters.aws.store import DynamoStore
+from calsnack.adapters.aws.store.table import TABLE as DEFINITION
 from calsnack.adapters.embedded.blobs import FileBlobStore
 from calsnack.adapters.embedded.mailer import MaildirMailer
 from calsnack.adapters.embedded.queue import SqliteQueue
@@ -87,33 +89,41 @@ def embedded_set(root: Path) -> AdapterSet:
     )
 
 
-def create_table(client) -> None:
-    """The table as infra/storage.py declares it (keys, GSI, TTL, stream), written out here so
-    these tests do not depend on the CDK code. A KEYS_ONLY projection proves the store never
-    relies on attributes projected into the index."""
-    client.create_table(
-        TableName=TABLE,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk", "gsi1pk", "gsi1sk")
+def _key_schema(partition_key: str, sort_key: str) -> list[dict[str, str]]:
+    return [
+        {"AttributeName": partition_key, "KeyType": "HASH"},
+        {"AttributeName": sort_key, "KeyType": "RANGE"},
+    ]
+
+
+def table_request() -> dict[str, Any]:
+    """CreateTable's arguments for the table infra/storage.py deploys, from the one definition
+    both read (`calsnack.adapters.aws.store.table`); tests/infra holds them to the template."""
+    index = DEFINITION.index
+    return {
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [
+            {"AttributeName": name, "AttributeType": "S"} for name in DEFINITION.key_attributes
         ],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        GlobalSecondaryIndexes=[
+        "KeySchema": _key_schema(DEFINITION.partition_key, DEFINITION.sort_key),
+        "GlobalSecondaryIndexes": [
             {
-                "IndexName": index,
-                "KeySchema": [
-                    {"AttributeName": f"{index}pk", "KeyType": "HASH"},
-                    {"AttributeName": f"{index}sk", "KeyType": "RANGE"},
-                ],
+                "IndexName": index.name,
+                "KeySchema": _key_schema(index.partition_key, index.sort_key),
                 "Projection": {"ProjectionType": "KEYS_ONLY"},
             }
-            for index in ("gsi1",)
         ],
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-    )
-    client.update_time_to_live(
-        TableName=TABLE, TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"}
-    )
+        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": DEFINITION.stream_view},
+    }
+
+
+def time_to_live() -> dict[str, Any]:
+    return {"Enabled": True, "AttributeName": DEFINITION.ttl_attribute}
+
+
+def create_table(client) -> None:
+    client.create_table(TableName=TABLE, **table_request())
+    client.update_time_to_live(TableName=TABLE, TimeToLiveSpecification=time_to_live())
 
 
 class AwsWorld:

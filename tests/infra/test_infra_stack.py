@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import operator
 import re
 from typing import Any
 
@@ -15,6 +16,7 @@ from infra_synth import ENTRIES, REPO_ROOT, Synthesized
 from infra.analytics import BYTES_SCANNED_CUTOFF, TABLES, VIEWS, create_view_statement
 from infra.api import MANAGEMENT_PATHS, MANAGEMENT_THROTTLE, PUBLIC_THROTTLE
 from infra.stack import BUCKET_ACCESS, SERVICE_FUNCTIONS, TABLE_ACTIONS
+from tests.contract.adapter_sets import table_request, time_to_live
 
 #: boto3 method name → DynamoDB API (and so IAM action) name.
 _DYNAMODB_OPERATIONS = boto3.client("dynamodb", region_name="us-east-1").meta.method_to_api_mapping
@@ -84,6 +86,23 @@ def test_table_is_single_table_with_one_keys_only_gsi_pitr_ttl_stream_and_retain
         },
     )
     synthesized.template.resource_count_is("AWS::DynamoDB::Table", 1)
+
+
+def test_the_contract_suites_table_is_the_deployed_one(synthesized: Synthesized) -> None:
+    """tests/contract creates its moto table from the definition infra/storage.py deploys."""
+    (table,) = synthesized.of_type("AWS::DynamoDB::Table").values()
+    deployed = table["Properties"]
+    request = table_request()
+    for name in ("BillingMode", "KeySchema", "GlobalSecondaryIndexes"):
+        assert deployed[name] == request[name], name
+    by_name = operator.itemgetter("AttributeName")
+    assert sorted(deployed["AttributeDefinitions"], key=by_name) == sorted(
+        request["AttributeDefinitions"], key=by_name
+    )
+    assert deployed["StreamSpecification"] == {
+        "StreamViewType": request["StreamSpecification"]["StreamViewType"]
+    }
+    assert deployed["TimeToLiveSpecification"] == time_to_live()
 
 
 def test_every_bucket_is_encrypted_private_and_logs_access_except_the_log_bucket(

@@ -7,11 +7,12 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import fields
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from calsnack.adapters.embedded.sqlite import SqliteDatabase
+from calsnack.adapters.timestamps import instant
 from calsnack.domain.addresses import normalize_address
 from calsnack.domain.model import (
     Answer,
@@ -160,13 +161,6 @@ def _api_key(row: Any) -> ApiKey:
         label=row["label"],
         revoked=bool(row["revoked"]),
     )
-
-
-def _stamp(value: datetime) -> str:
-    """Fixed-width UTC text, so comparing strings in SQL compares instants."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
 class SqliteStore:
@@ -359,7 +353,7 @@ class SqliteStore:
         return found
 
     def record_answer(self, event_key: str, answer: Answer) -> bool:
-        at = _stamp(answer.at)
+        at = instant(answer.at)
         with self.db.write() as db:
             cur = db.execute(
                 "INSERT INTO attendees (event_key, email, partstat, answered_at, channel, comment)"
@@ -379,7 +373,7 @@ class SqliteStore:
             return cur.rowcount == 1
 
     def record_sent(self, deliveries: Sequence[Delivery], at: datetime) -> None:
-        sent_at = _stamp(at)
+        sent_at = instant(at)
         requests = [
             (d.event_key, normalize_address(d.email), d.sequence, sent_at)
             for d in deliveries
@@ -567,7 +561,7 @@ class SqliteStore:
             cur = db.execute(
                 "INSERT OR IGNORE INTO api_keys (key_hash, domain, created_at, label, revoked)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (key.key_hash, key.domain.lower(), _stamp(key.created_at), key.label, int(key.revoked)),
+                (key.key_hash, key.domain.lower(), instant(key.created_at), key.label, int(key.revoked)),
             )
             if cur.rowcount != 1:
                 raise Conflict(f"API key {key.key_hash[:8]}… exists already")
@@ -596,7 +590,7 @@ class SqliteStore:
         with self.db.write() as db:
             cur = db.execute(
                 "INSERT OR IGNORE INTO suppressions (email, scope, reason, at) VALUES (?, ?, ?, ?)",
-                (normalize_address(email), scope.lower(), reason, _stamp(at)),
+                (normalize_address(email), scope.lower(), reason, instant(at)),
             )
             return cur.rowcount == 1
 

@@ -12,10 +12,12 @@ import json
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, TypeAlias
 
 from calsnack.adapters.aws.store.keys import api_key_pk, event_pk, item_key
+from calsnack.adapters.aws.store.table import TABLE
+from calsnack.adapters.timestamps import instant
 from calsnack.domain.model import (
     ApiKey,
     Attendee,
@@ -56,13 +58,6 @@ def number(value: int) -> AttributeValueTypeDef:
 
 def boolean(value: bool) -> AttributeValueTypeDef:
     return {"BOOL": value}
-
-
-def instant(value: datetime) -> str:
-    """Fixed-width UTC text, so DynamoDB's string comparison in a condition compares instants."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
 # -- events ---------------------------------------------------------------------------------
@@ -197,9 +192,9 @@ def api_key_item(key: ApiKey) -> Item:
     created = instant(key.created_at)
     return {
         **item_key(api_key_pk(key.key_hash), "APIKEY"),
-        # gsi1 also lists a domain's keys; "KEYS#" never meets an organizer's "ORG#".
-        "gsi1pk": string(f"KEYS#{domain}"),
-        "gsi1sk": string(created),
+        # The index lists a domain's keys; "KEYS#" never meets an organizer's "ORG#".
+        TABLE.index.partition_key: string(f"KEYS#{domain}"),
+        TABLE.index.sort_key: string(created),
         "key_hash": string(key.key_hash),
         "domain": string(domain),
         "created_at": string(created),

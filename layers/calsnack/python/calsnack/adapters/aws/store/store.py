@@ -42,7 +42,6 @@ from calsnack.adapters.aws.store.codec import (
     errors_from,
     event_from_item,
     event_item,
-    instant,
     number,
     string,
     string_of,
@@ -64,6 +63,8 @@ from calsnack.adapters.aws.store.keys import (
     shard_of,
     suppression_pk,
 )
+from calsnack.adapters.aws.store.table import TABLE
+from calsnack.adapters.timestamps import instant
 from calsnack.domain.model import (
     Answer,
     ApiKey,
@@ -117,7 +118,7 @@ def _first_per_row(errors: Iterable[RowError]) -> list[RowError]:
 
 
 class DynamoStore:
-    """Implements `calsnack.ports.Store` on one table (keys pk/sk, GSI gsi1, TTL `ttl`).
+    """Implements `calsnack.ports.Store` on the table `table.TABLE` defines (keys pk/sk, GSI gsi1, TTL `ttl`).
 
     Reads are strongly consistent wherever the base table allows: workers act on what they
     read (who is invited, whether a batch is complete), and the doubled read cost is small
@@ -736,7 +737,7 @@ class DynamoStore:
     def api_keys(self, domain: str) -> list[ApiKey]:
         """The index gives the keys (it may lag a fresh key by a moment); the items come from
         the base table, so `revoked` is always current."""
-        keys = self._index_keys("gsi1", "gsi1pk", f"KEYS#{domain.lower()}")
+        keys = self._index_keys(TABLE.index.name, TABLE.index.partition_key, f"KEYS#{domain.lower()}")
         found = [api_key_from_item(i) for i in get_items(self.client, self.table, keys)]
         return sorted(found, key=lambda k: (k.created_at, k.key_hash))
 
