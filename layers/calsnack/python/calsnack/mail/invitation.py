@@ -76,7 +76,7 @@ class InvitationRenderer:
         # `<{event key}.{renderer token}.{counter}@{domain}>`: unique per message, and a bounce
         # notification quoting it names the event (`calsnack.mail.message_id.event_key_of_message_id`).
         self._id_format = f"<%s.{secrets.token_hex(8)}.%x@{settings.domain}>".encode()
-        self._second: tuple[datetime | None, bytes, bytes] = (None, b"", b"")
+        self._second = (-1, b"", b"")
 
     def render(
         self,
@@ -211,10 +211,10 @@ class InvitationRenderer:
 
     def _now(self) -> tuple[bytes, bytes]:
         """The Date header and DTSTAMP line, formatted once a second rather than once a message."""
-        second = self._clock().replace(microsecond=0)
+        second = int(self._clock().timestamp())
         cached = self._second
         if second != cached[0]:
-            moment = second.astimezone(UTC)
+            moment = datetime.fromtimestamp(second, UTC)
             cached = (second, format_datetime(moment).encode(), dtstamp_line(moment))
             self._second = cached
         return cached[1], cached[2]
