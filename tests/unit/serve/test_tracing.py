@@ -18,10 +18,21 @@ import lambdas.command_worker.handler, lambdas.inbound_mail.handler, lambdas.sen
 print("aws_xray_sdk.core" in sys.modules)
 """
 
+#: What a time-boxed inbound process runs first (`serve.timebox`): the handler's module must be
+#: imported after `process_services` has quieted Powertools, not before.
+INBOUND_PROBE = """
+import sys, tempfile
+from pathlib import Path
+from calsnack.serve.options import ServeOptions, inbound_handler
+inbound_handler(ServeOptions(data_dir=Path(tempfile.mkdtemp())))
+print("aws_xray_sdk.core" in sys.modules)
+"""
 
-def test_handlers_imported_after_quiet_powertools_leave_the_xray_sdk_unloaded():
+
+@pytest.mark.parametrize("probe", [PROBE, INBOUND_PROBE], ids=["handlers", "inbound process"])
+def test_handlers_imported_after_quiet_powertools_leave_the_xray_sdk_unloaded(probe: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("POWERTOOLS_")}
-    out = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False", out.stderr
 
 

@@ -67,8 +67,12 @@ def process_services(options: ServeOptions) -> EmbeddedServices:
 
 
 def inbound_handler(options: ServeOptions) -> Handler:
-    """The inbound mail handler of a time-boxed process, over that process's own services."""
+    """The inbound mail handler of a time-boxed process, over that process's own services.
+
+    The services come first: `process_services` quiets Powertools, and a handler module's
+    `Tracer()` made before that loads the X-Ray SDK and botocore (about 25 MB a process)."""
+    services = process_services(options)
     from lambdas.inbound_mail.handler import make_handler
 
-    handler: Handler = make_handler(process_services(options))
+    handler: Handler = make_handler(services)
     return handler
