@@ -56,6 +56,8 @@ def test_the_layer_holds_the_requirements_for_the_lambda_platform_and_the_packag
     build_layer(out, runtime=RUNTIME, architecture=ARCHITECTURE)
 
     assert (out / "python" / "aws_lambda_powertools" / "__init__.py").is_file()
+    # The mails' words are package data: a layer without them fails on the first mail.
+    assert (out / "python" / "calsnack" / "templates" / "mail" / "invitation.txt").is_file()
     assert (out / "python" / "calsnack" / "__init__.py").is_file()
     assert (out / "python" / "calsnack" / "adapters" / "aws" / "store" / "store.py").is_file()
     assert not list(out.rglob("__pycache__"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from calsnack.branding import Branding
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -19,7 +21,12 @@ class Settings:
     batch_domains: frozenset[str] = field(default_factory=frozenset)
     #: Personal messages per second one sending worker may send (SES max rate / concurrency).
     send_rate: float = 0.0
-    product_name: str = "calsnack"
+    #: Product name, colours, logo and footer of every mail (calsnack.branding).
+    branding: Branding = field(default_factory=Branding)
+
+    @property
+    def product_name(self) -> str:
+        return self.branding.product_name
 
     @property
     def snack_address(self) -> str:

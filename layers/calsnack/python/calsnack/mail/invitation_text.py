@@ -7,14 +7,19 @@ their time; the landing link in them is the only per-send value.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, tzinfo
-from html import escape
+from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from markupsafe import Markup
+
+from calsnack.branding import Branding
 from calsnack.config import Settings
 from calsnack.domain.model import Event, Method
 from calsnack.ical.description import published_html
 from calsnack.ical.write import all_day_dates
+from calsnack.templating import HtmlSlot, Shape, Slot, shape
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -43,49 +48,66 @@ def invitation_subject(event: Event, method: Method, when: str) -> str:
 def invitation_texts(
     settings: Settings, event: Event, method: Method, landing_url: str, when: str
 ) -> tuple[str, str]:
-    """Plain and HTML bodies, line ends normalized as the email package would store them."""
-    who = event.organizer_name or event.organizer
-    if method is Method.CANCEL:
-        lead = f"{who} cancelled this event."
-    elif event.sequence:
-        lead = f"{who} updated this event."
-    else:
-        lead = f"{who} invites you to this event."
-    description = _lines(event.description).strip("\n")
-    rows = [("When", when)]
-    if event.location:
-        rows.append(("Where", event.location))
-    if event.meeting_url:
-        rows.append(("Join", event.meeting_url))
+    """Plain and HTML bodies (templates/mail/invitation.*), line ends normalized as the email
+    package would store them.
 
-    plain = [lead, "", event.summary, *(f"{label}: {value}" for label, value in rows)]
-    if description:
-        plain += ["", description]
-    if landing_url:
-        plain += ["", f"Answer and details: {landing_url}"]
-    plain += ["", f"Sent by {who} with {settings.product_name}."]
-
-    cells = "".join(
-        f'<tr><td style="padding-right:1em;color:#555">{label}</td>'
-        f"<td>{_linked(value) if label == 'Join' else _html_lines(value)}</td></tr>\n"
-        for label, value in rows
+    The templates are rendered once per brand and combination of empty fields (`_shapes`),
+    and each event's values written into them: a batch of distinct events renders none.
+    """
+    values = invitation_values(event, method, landing_url, when)
+    plain, html = _shapes(
+        settings.branding,
+        values["cancelled"],
+        values["updated"],
+        values["join_link"],
+        *(bool(values[field]) for field in _FIELDS),
     )
-    html = [
-        "<!DOCTYPE html>",
-        '<html><body style="font-family:sans-serif">',
-        f"<p>{escape(lead)}</p>",
-        f"<h2>{escape(event.summary)}</h2>",
-        f"<table>\n{cells}</table>",
-    ]
-    if description:
-        html.append(f"<div>{published_html(event.calendar, description)}</div>")
-    if landing_url:
-        html.append(f'<p><a href="{escape(landing_url)}">Answer and details</a></p>')
-    html += [
-        f'<p style="color:#777;font-size:small">Sent by {escape(who)} with {escape(settings.product_name)}.</p>',
-        "</body></html>",
-    ]
-    return _lines("\n".join(plain)) + "\n", _lines("\n".join(html)) + "\n"
+    return _lines(plain.fill(values)), _lines(html.fill(values))
+
+
+def invitation_values(event: Event, method: Method, landing_url: str, when: str) -> dict[str, Any]:
+    """What the invitation templates are rendered with, but the brand."""
+    description = _lines(event.description).strip("\n")
+    return {
+        "who": event.organizer_name or event.organizer,
+        "summary": event.summary,
+        "when": when,
+        "location": event.location,
+        "meeting_url": event.meeting_url,
+        "description": description,
+        # nh3-sanitized HTML, which the template writes as it is.
+        "description_html": Markup(published_html(event.calendar, description)) if description else "",  # noqa: S704
+        "landing_url": landing_url,
+        "cancelled": method is Method.CANCEL,
+        "updated": bool(event.sequence),
+        # A mail links http(s) only, never javascript: or data:.
+        "join_link": bool(event.meeting_url) and urlsplit(event.meeting_url).scheme in ("http", "https"),
+    }
+
+
+# The values the templates write: a Slot each in a shape, where they are not empty.
+_FIELDS = (
+    "who",
+    "summary",
+    "when",
+    "location",
+    "meeting_url",
+    "description",
+    "description_html",
+    "landing_url",
+)
+
+
+@lru_cache(maxsize=512)
+def _shapes(
+    brand: Branding, cancelled: bool, updated: bool, join_link: bool, *present: bool
+) -> tuple[Shape, Shape]:
+    slots: dict[str, Any] = {
+        field: (HtmlSlot if field == "description_html" else Slot)(field) if filled else ""
+        for field, filled in zip(_FIELDS, present, strict=True)
+    }
+    values = {**slots, "brand": brand, "cancelled": cancelled, "updated": updated, "join_link": join_link}
+    return shape("mail/invitation.txt", **values), shape("mail/invitation.html", **values)
 
 
 def invitation_when(event: Event) -> str:
@@ -101,17 +123,6 @@ def invitation_when(event: Event) -> str:
     else:
         span = f"{_day(start)} {start.hour:02}:{start.minute:02} - {_day(end)} {end.hour:02}:{end.minute:02}"
     return f"{span} ({event.timezone})" if event.timezone else span
-
-
-def _html_lines(text: str) -> str:
-    """Escaped text with its line breaks (a CSV location may be a street address on lines)."""
-    return "<br>".join(escape(line) for line in _lines(text).split("\n"))
-
-
-def _linked(url: str) -> str:
-    if urlsplit(url).scheme in ("http", "https"):
-        return f'<a href="{escape(url)}">{escape(url)}</a>'
-    return escape(url)
 
 
 def _day(day: date) -> str:

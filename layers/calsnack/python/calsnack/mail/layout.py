@@ -13,7 +13,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from html import escape
+
+from markupsafe import escape
 
 #: A moment no real message carries, so its rendering can be found and replaced.
 PLACEHOLDER_DATE = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
@@ -87,13 +88,16 @@ class RevisionTemplate:
     _last: tuple[str, bytes, bytes] | None = None
 
     def bodies(self, landing_url: str) -> tuple[bytes, bytes]:
-        """Quoted-printable text and HTML; callers pass the same landing URL for a whole event, so keep the last."""
+        """Quoted-printable text and HTML; callers pass the same landing URL for a whole event, so keep the last.
+
+        The HTML gets the URL escaped as its template (autoescape, calsnack.templating) escapes it.
+        """
         last = self._last
         if last is None or last[0] != landing_url:
             last = (
                 landing_url,
                 quoted_printable(landing_url.join(self.plain)),
-                quoted_printable(escape(landing_url).join(self.html)),
+                quoted_printable(str(escape(landing_url)).join(self.html)),
             )
             self._last = last
         return last[1], last[2]

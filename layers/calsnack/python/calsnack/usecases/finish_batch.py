@@ -13,9 +13,10 @@ The refusals are read as a stream, so a million of them never sit in memory. A j
 
 from __future__ import annotations
 
-from calsnack.csvcommands.refused import RefusedDigest, digest_refusals, refused_attachment
+from calsnack.csvcommands.refused import digest_refusals, refused_attachment
 from calsnack.mail.compose import Attachment, compose
 from calsnack.ports import Services
+from calsnack.templating import render
 from calsnack.usecases.event_links import batch_events, dashboard_link, events_links, links_csv
 
 #: Refused rows the attachment lists at most: the ones with the lowest row numbers.
@@ -27,27 +28,6 @@ PREVIEW_ROWS = 20
 REASONS_COUNTED = 10
 
 
-def _refusal_lines(digest: RefusedDigest, listed: int) -> list[str]:
-    lines = ["", "Refused rows by reason:"]
-    lines += [f"  {n} × {column or 'file'}: {reason}" for column, reason, n in digest.by_reason]
-    if digest.other_reasons:
-        lines.append(f"  {digest.other_reasons} × other reasons")
-    if listed < digest.count:
-        lines += [
-            "",
-            f"The attachment lists the first {listed} of the {digest.count} refused rows (by row number),"
-            " with the row number, the column and the reason; a reply lists"
-            f" {REFUSED_ROWS_ATTACHED} refused rows at most. Fix them and send the rest of the file again.",
-        ]
-    else:
-        lines += ["", "The refused rows, with the row number, the column and the reason, are attached."]
-    preview = digest.first[:PREVIEW_ROWS]
-    lines += [f"  row {e.row}, {e.column}: {e.reason[:300]}" for e in preview]
-    if digest.count > len(preview):
-        lines.append(f"  … and {digest.count - len(preview)} more.")
-    return lines
-
-
 def finish_batch(services: Services, batch_id: str) -> bool:
     """Mail the result if the batch is complete and nobody mailed it yet; True if this call did."""
     if not services.store.claim_batch_report(batch_id):
@@ -55,12 +35,6 @@ def finish_batch(services: Services, batch_id: str) -> bool:
     status = services.store.get_batch(batch_id, errors=False)
     if status is None or not status.sender:
         return False
-    lines = [
-        f"calsnack applied {status.rows_applied} of {status.rows_total} rows of your batch"
-        f" ({status.rows_refused} refused).",
-        f"Personal invitations queued: {status.invitations_queued}.",
-        f"Batch id: {status.batch_id}",
-    ]
     # The refused rows go first and always, a header alone when none was refused: whoever reads
     # the reply's first CSV reads them, never the links file.
     digest = digest_refusals(
@@ -69,26 +43,29 @@ def finish_batch(services: Services, batch_id: str) -> bool:
         reasons=REASONS_COUNTED,
     )
     data, listed = refused_attachment(digest.first, status.header, max_bytes=ATTACHMENT_BYTES)
-    if digest.count:
-        lines += _refusal_lines(digest, listed)
     attachments = [Attachment(f"refused-{batch_id}.csv", data)]
     now = services.clock()
     events = batch_events(services.store, status)
     if events:
         rows = events_links(services.settings, events, now)
         attachments.append(Attachment(f"links-{batch_id}.csv", links_csv(rows)))
-        lines += [
-            "",
-            f"The landing page, RSVP links (Yes, Maybe, No) and dashboard link of the batch's"
-            f" {len(rows)} events are attached as links-{batch_id}.csv.",
-        ]
-    lines += ["", f"Your dashboard: {dashboard_link(services.settings, status.sender, now)}"]
+    text = render(
+        "mail/batch_result.txt",
+        brand=services.settings.branding,
+        status=status,
+        digest=digest,
+        listed=listed,
+        attached_at_most=REFUSED_ROWS_ATTACHED,
+        preview=digest.first[:PREVIEW_ROWS],
+        event_count=len(events),
+        dashboard=dashboard_link(services.settings, status.sender, now),
+    )
     services.mailer.send(
         compose(
             services.settings,
             to=status.sender,
             subject=f"Batch {batch_id}: {status.rows_applied} applied, {status.rows_refused} refused",
-            text="\n".join(lines) + "\n",
+            text=text,
             in_reply_to=status.message_id,
             attachments=attachments,
             date=now,

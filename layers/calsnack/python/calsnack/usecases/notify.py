@@ -5,6 +5,7 @@ from __future__ import annotations
 from calsnack.mail.compose import compose
 from calsnack.mail.inbound import InboundMail
 from calsnack.ports import Services
+from calsnack.templating import render
 
 
 def explain_refusal(services: Services, mail: InboundMail, reason: str) -> bool:
@@ -13,10 +14,9 @@ def explain_refusal(services: Services, mail: InboundMail, reason: str) -> bool:
         services.log.info("refused without reply", extra={"sender": mail.sender, "reason": reason})
         return False
     subject = mail.subject or "your mail"
-    text = (
-        f'calsnack could not use your mail "{subject}":\n\n  {reason}\n\n'
-        f"To get RSVP buttons for an event, add {services.settings.snack_address} as a guest of the event\n"
-        f"in your calendar. To send a batch of commands, mail a CSV file to {services.settings.batch_address}.\n"
+    settings = services.settings
+    text = render(
+        "mail/refusal.txt", brand=settings.branding, settings=settings, subject=subject, reason=reason
     )
     services.mailer.send(
         compose(

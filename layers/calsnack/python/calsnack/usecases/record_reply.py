@@ -26,6 +26,7 @@ from calsnack.ical.read import ATTENDEE_METHODS, ClientEvent, NoCalendar, read_c
 from calsnack.mail.compose import compose
 from calsnack.mail.inbound import InboundMail
 from calsnack.ports import Services
+from calsnack.templating import render
 from calsnack.usecases.enqueue import enqueue_deliveries
 
 _PARTSTATS = {p.value: p for p in PartStat}
@@ -84,23 +85,22 @@ def _counter(services: Services, event: Event, ev: ClientEvent, mail: InboundMai
         return
     zone = ZoneInfo(event.timezone) if event.timezone else UTC
     start, end = ev.start.astimezone(zone), ev.end.astimezone(zone)
-    lines = [
-        f'{mail.sender} proposes a new time for "{event.summary}":',
-        "",
-        f"  {start:%a %d %b %Y %H:%M} - {end:%H:%M} ({event.timezone or 'UTC'})",
-    ]
-    if ev.comment:
-        lines += ["", f"  {ev.comment}"]
-    lines += [
-        "",
-        "To take it, move the event in your calendar: everyone who answered Yes or Maybe gets the new time.",
-    ]
+    text = render(
+        "mail/counter.txt",
+        brand=services.settings.branding,
+        sender=mail.sender,
+        event=event,
+        start=start,
+        end=end,
+        zone=event.timezone or "UTC",
+        comment=ev.comment,
+    )
     services.mailer.send(
         compose(
             services.settings,
             to=event.organizer,
             subject=f"New time proposed: {' '.join(event.summary.split())}",
-            text="\n".join(lines) + "\n",
+            text=text,
             in_reply_to=mail.message_id,
             date=services.clock(),
         )

@@ -17,6 +17,7 @@ from calsnack.domain.model import Event
 from calsnack.mail.compose import compose
 from calsnack.mail.snack import DASHBOARD_LINK_LIFETIME, when_text
 from calsnack.ports import Rejected, Services, Throttled
+from calsnack.templating import render
 from calsnack.usecases.event_links import dashboard_link, event_links
 
 #: Renewal mails an organizer gets in an hour at most, whoever asks: no mail bombing by button.
@@ -50,25 +51,14 @@ def _upcoming(services: Services, organizer: str) -> list[Event]:
 def _text(services: Services, organizer: str, events: list[Event]) -> str:
     now = services.clock()
     until = (now + DASHBOARD_LINK_LIFETIME).strftime("%d %b %Y")
-    lines = [
-        f"Your calsnack dashboard (this link works until {until}):",
-        dashboard_link(services.settings, organizer, now),
-        "",
-    ]
-    if not events:
-        lines.append("You have no upcoming events.")
-    for event in events:
-        links = event_links(services.settings, event, now)
-        lines += [
-            f"{event.summary} ({when_text(event)})",
-            f"  Landing page: {links.landing_page}",
-            f"  Yes: {links.rsvp_yes}",
-            f"  Maybe: {links.rsvp_maybe}",
-            f"  No: {links.rsvp_no}",
-            "",
-        ]
-    lines.append(f"For fresh links at any time, mail {dashboard_address(services)}.")
-    return "\n".join(lines) + "\n"
+    return render(
+        "mail/dashboard_links.txt",
+        brand=services.settings.branding,
+        until=until,
+        dashboard=dashboard_link(services.settings, organizer, now),
+        events=[(event, when_text(event), event_links(services.settings, event, now)) for event in events],
+        dashboard_address=dashboard_address(services),
+    )
 
 
 def send_dashboard_links(services: Services, organizer: str, *, in_reply_to: str = "") -> Renewal:
@@ -82,7 +72,7 @@ def send_dashboard_links(services: Services, organizer: str, *, in_reply_to: str
     mail = compose(
         services.settings,
         to=address,
-        subject="Your calsnack dashboard link",
+        subject=f"Your {services.settings.product_name} dashboard link",
         text=_text(services, address, _upcoming(services, address)),
         in_reply_to=in_reply_to,
         date=now,
