@@ -51,7 +51,7 @@ def snack() -> bytes:
 
 
 def confirmation() -> bytes:
-    return answer_confirmation(BRANDED, csv_event(), "Yes", "bob@example.com", LANDING).raw
+    return answer_confirmation(BRANDED, csv_event(), "Yes", "bob@example.com", LANDING, now=utc_now()).raw
 
 
 @pytest.mark.parametrize("mail", [invitation, snack, confirmation])
