@@ -8,9 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
-# Re-exported for adapters/aws/store.py until its split (helper awsstore) imports domain.addresses.
-from calsnack.domain.addresses import domain_of as domain_of
-from calsnack.domain.addresses import normalize_address as normalize_address
+from calsnack.domain.addresses import domain_of, normalize_address
 
 
 class PartStat(StrEnum):

@@ -65,6 +65,7 @@ from calsnack.adapters.aws.store.keys import (
 )
 from calsnack.adapters.aws.store.table import TABLE
 from calsnack.adapters.timestamps import instant
+from calsnack.domain.addresses import domain_of, normalize_address
 from calsnack.domain.model import (
     Answer,
     ApiKey,
@@ -76,10 +77,8 @@ from calsnack.domain.model import (
     Method,
     PartStat,
     RowError,
-    domain_of,
     event_key_prefix,
     is_event_key,
-    normalize_address,
     organizer_digits,
 )
 from calsnack.domain.unsubscribe import sender_scopes
