@@ -7,8 +7,8 @@ import email.policy
 import uuid
 from email.message import EmailMessage
 
-from calsnack.messages import ApplyRows, FanOut, Message, SendDeliveries, decode
 from calsnack.ports import OutgoingMail, QueueMessage, QueueName, Services
+from calsnack.queue_messages import ApplyRows, FanOut, Message, SendDeliveries, decode
 from calsnack.usecases.apply_command_rows import apply_rows, settle
 from calsnack.usecases.fan_out import fan_out
 from calsnack.usecases.receive_mail import receive_mail

@@ -13,8 +13,8 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from calsnack import bootstrap
-from calsnack.messages import ApplyRows, IngestBatch, decode
 from calsnack.ports import Services
+from calsnack.queue_messages import ApplyRows, IngestBatch, decode
 from calsnack.usecases.accept_batch import ingest_upload
 from calsnack.usecases.apply_command_rows import ChunkResult, apply_rows, settle
 

@@ -16,8 +16,8 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from calsnack import bootstrap
-from calsnack.messages import FanOut, SendDeliveries, decode
 from calsnack.ports import QueueMessage, QueueName, SendingStopped, Services
+from calsnack.queue_messages import FanOut, SendDeliveries, decode
 from calsnack.usecases.fan_out import fan_out
 from calsnack.usecases.send_deliveries import START_MINIMUM, Sender
 

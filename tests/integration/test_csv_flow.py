@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from calsnack.adapters.embedded.queue import Received
 from calsnack.domain.model import event_key
-from calsnack.messages import ApplyRows, decode
 from calsnack.ports import QueueName
+from calsnack.queue_messages import ApplyRows, decode
 from calsnack.serve.lambda_events import LambdaContext, sqs_event
 from calsnack.usecases import apply_command_rows
 from calsnack.usecases.answer_rsvp import ButtonAnswer, answer_rsvp

@@ -23,8 +23,8 @@ import pytest
 from calsnack.adapters.aws.blobs import S3BlobStore
 from calsnack.adapters.embedded.queue import Received
 from calsnack.api.management import MANAGEMENT_PREFIXES
-from calsnack.messages import decode
 from calsnack.ports import QueueName, Services
+from calsnack.queue_messages import decode
 from calsnack.serve.http import Authorizer
 from calsnack.serve.lambda_events import api_gateway_event, response_body, s3_put_event, sqs_event
 from calsnack.usecases.issue_api_key import issue_api_key

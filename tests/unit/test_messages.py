@@ -9,7 +9,7 @@ from datetime import date, time
 import pytest
 from calsnack.domain.commands import CommandName, CommandRow, EventFields
 from calsnack.domain.model import Delivery, Method
-from calsnack.messages import COMPRESS_OVER, ApplyRows, FanOut, SendDeliveries, decode, encode, readable
+from calsnack.queue_messages import COMPRESS_OVER, ApplyRows, FanOut, SendDeliveries, decode, encode, readable
 
 
 def row(n: int) -> CommandRow:
@@ -82,7 +82,7 @@ def test_readable_leaves_a_body_that_is_not_ours_alone() -> None:
 
 def test_a_refresh_resend_survives_the_queue_and_plain_rows_stay_short() -> None:
     from calsnack.domain.model import Delivery, Method
-    from calsnack.messages import SendDeliveries, decode, encode
+    from calsnack.queue_messages import SendDeliveries, decode, encode
 
     plain = Delivery("k" * 32, "ann@example.test", 3, Method.REQUEST)
     resend = Delivery("k" * 32, "bob@example.test", 3, Method.REQUEST, resend=True)

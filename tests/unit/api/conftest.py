@@ -23,8 +23,8 @@ from calsnack.config import Settings
 from calsnack.domain.model import Answer, Channel, Event, EventStatus, PartStat, Source, event_key
 from calsnack.ical.write import event_calendar
 from calsnack.links import Links
-from calsnack.messages import IngestBatch, SendDeliveries, decode
 from calsnack.ports import QueueName, Services
+from calsnack.queue_messages import IngestBatch, SendDeliveries, decode
 from calsnack.serve.http import Authorizer
 from calsnack.serve.lambda_events import LambdaContext, api_gateway_event, response_body
 from calsnack.serve.options import quiet_powertools

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 from calsnack.csvcommands.read import BatchRefused
-from calsnack.messages import ApplyRows, IngestBatch
 from calsnack.ports import QueueName, Services
+from calsnack.queue_messages import ApplyRows, IngestBatch
 from calsnack.usecases.accept_batch import accept_batch, ingest_upload
 from calsnack.usecases.ingest_batch import BatchRequest
 

@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from calsnack.domain.model import Answer, Channel, Delivery, EventStatus, Method, PartStat
-from calsnack.messages import SendDeliveries
 from calsnack.ports import QueueName, Rejected, Services, Throttled
+from calsnack.queue_messages import SendDeliveries
 from calsnack.usecases.answer_rsvp import (
     CONFIRM_FOR,
     ButtonAnswer,

@@ -11,8 +11,8 @@ import pytest
 from calsnack.domain.commands import CommandName, CommandRow, EventFields
 from calsnack.domain.model import BatchStatus, Delivery, EventStatus, Method, Source, event_key
 from calsnack.ical.alarms import reminder_of
-from calsnack.messages import ApplyRows, FanOut, SendDeliveries
 from calsnack.ports import QueueName, Services
+from calsnack.queue_messages import ApplyRows, FanOut, SendDeliveries
 from calsnack.usecases.apply_command_rows import ChunkResult, apply_rows, settle
 
 from tests.harness import RecordingMailer, RecordingQueue

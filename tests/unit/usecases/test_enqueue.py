@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from calsnack.domain.model import Delivery, Method
-from calsnack.messages import FanOut, SendDeliveries, decode
 from calsnack.ports import QueueName, Services
+from calsnack.queue_messages import FanOut, SendDeliveries, decode
 from calsnack.usecases.enqueue import (
     DELIVERIES_PER_MESSAGE,
     delivery_messages,

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 from calsnack.domain.model import Answer, Channel, Delivery, Event, Method, PartStat
-from calsnack.messages import FanOut, SendDeliveries
 from calsnack.ports import QueueName, Services
+from calsnack.queue_messages import FanOut, SendDeliveries
 from calsnack.usecases import fan_out as fan_out_module
 from calsnack.usecases.fan_out import fan_out
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from calsnack.domain.model import EventStatus, Method, Source, event_key
-from calsnack.messages import FanOut
 from calsnack.ports import QueueName, Services
+from calsnack.queue_messages import FanOut
 from calsnack.usecases.handle_invitation import Outcome, handle_invitation
 
 from tests.contract.builders import make_event

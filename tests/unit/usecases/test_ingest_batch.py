@@ -6,8 +6,8 @@ import json
 import random
 import string
 
-from calsnack.messages import ApplyRows, decode
 from calsnack.ports import QueueName, Services
+from calsnack.queue_messages import ApplyRows, decode
 from calsnack.usecases.ingest_batch import MESSAGE_BYTES, ROWS_PER_MESSAGE, BatchRequest, ingest_batch
 
 from tests.harness import RecordingQueue

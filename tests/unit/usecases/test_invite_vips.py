@@ -6,8 +6,8 @@ from email.message import EmailMessage
 
 import pytest
 from calsnack.domain.model import Delivery, Event, EventStatus, Method
-from calsnack.messages import SendDeliveries
 from calsnack.ports import QueueName, Services
+from calsnack.queue_messages import SendDeliveries
 from calsnack.usecases import invite_vips as vips_module
 from calsnack.usecases.invite_vips import (
     RefusedLine,

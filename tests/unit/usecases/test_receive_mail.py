@@ -11,8 +11,8 @@ from email.message import EmailMessage
 import pytest
 from calsnack.domain.model import event_key
 from calsnack.links import Links
-from calsnack.messages import ApplyRows, SendDeliveries
 from calsnack.ports import QueueName, Services
+from calsnack.queue_messages import ApplyRows, SendDeliveries
 from calsnack.usecases.receive_mail import receive_mail, route_of
 
 from tests.harness import RecordingMailer, RecordingQueue, deliver, text_of

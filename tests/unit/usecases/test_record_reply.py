@@ -8,8 +8,8 @@ from email.message import EmailMessage
 
 import pytest
 from calsnack.domain.model import Answer, Channel, Delivery, Event, EventStatus, Method, PartStat
-from calsnack.messages import SendDeliveries
 from calsnack.ports import QueueName, Services
+from calsnack.queue_messages import SendDeliveries
 from calsnack.usecases.record_reply import record_reply
 
 from tests.contract.builders import T0

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 from calsnack.domain.model import Answer, BatchStatus, Channel, Delivery, Event, EventStatus, Method, PartStat
-from calsnack.messages import SendDeliveries
 from calsnack.ports import OutgoingMail, QueueName, Rejected, SendingStopped, Services, Throttled
+from calsnack.queue_messages import SendDeliveries
 from calsnack.usecases.send_deliveries import START_MINIMUM, THROTTLE_RETRIES, Sender
 
 from tests.contract.builders import T0

@@ -12,7 +12,7 @@ QUEUES = ("inbound", "commands", "sends")
 
 
 def _list(args: argparse.Namespace) -> int:
-    from calsnack.messages import readable
+    from calsnack.queue_messages import readable
 
     queue = open_queue(args.data_dir)
     for name in args.queue or QUEUES:

@@ -7,8 +7,8 @@ from __future__ import annotations
 from calsnack.csvcommands.read import BatchRefused, read_commands
 from calsnack.domain.addresses import domain_of
 from calsnack.domain.model import BatchStatus, RowError
-from calsnack.messages import IngestBatch, encode
 from calsnack.ports import QueueMessage, QueueName, Services
+from calsnack.queue_messages import IngestBatch, encode
 from calsnack.usecases.finish_batch import finish_batch
 from calsnack.usecases.ingest_batch import BatchRequest, ingest_batch
 

@@ -18,8 +18,8 @@ from calsnack.domain.model import Delivery, Event, EventStatus, Method, RowError
 from calsnack.ical.alarms import reminder_of
 from calsnack.ical.write import event_calendar
 from calsnack.ical.zones import nonexistent_time
-from calsnack.messages import ApplyRows
 from calsnack.ports import Conflict, QueueMessage, QueueName, Services
+from calsnack.queue_messages import ApplyRows
 from calsnack.usecases.enqueue import delivery_messages, fan_out_message
 from calsnack.usecases.finish_batch import finish_batch
 

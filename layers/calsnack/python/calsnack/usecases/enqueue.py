@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from calsnack.domain.model import Delivery, Method
-from calsnack.messages import FanOut, SendDeliveries, encode
 from calsnack.ports import QueueMessage, QueueName, Services
+from calsnack.queue_messages import FanOut, SendDeliveries, encode
 
 #: Personal messages per queue message: one sender invocation's worth at a modest send rate.
 DELIVERIES_PER_MESSAGE = 200

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from calsnack.domain.model import GOING, Delivery
-from calsnack.messages import FanOut
 from calsnack.ports import Services
+from calsnack.queue_messages import FanOut
 from calsnack.usecases.enqueue import DELIVERIES_PER_MESSAGE, enqueue_deliveries, enqueue_fan_out
 
 #: Attendees read per fan-out step; the next page is its own queue message, so a

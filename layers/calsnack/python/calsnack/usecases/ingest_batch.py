@@ -14,8 +14,8 @@ from calsnack.csvcommands.read import BatchRefused, read_commands
 from calsnack.domain.addresses import domain_of
 from calsnack.domain.commands import CommandRow
 from calsnack.domain.model import BatchStatus, RowError
-from calsnack.messages import ApplyRows, encode
 from calsnack.ports import QueueMessage, QueueName, Services
+from calsnack.queue_messages import ApplyRows, encode
 from calsnack.usecases.finish_batch import finish_batch
 
 GROUPS = 64

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from calsnack.domain.model import Attendee, Delivery, Event, Method, PartStat
 from calsnack.links import Links
 from calsnack.mail.invitation import InvitationRenderer
-from calsnack.messages import SendDeliveries
 from calsnack.ports import Rejected, Services, Throttled
+from calsnack.queue_messages import SendDeliveries
 from calsnack.usecases.enqueue import enqueue_deliveries
 
 #: Sends recorded together: a worker that dies before recording re-sends at most this many
