@@ -25,6 +25,7 @@ from calsnack.domain.model import (
     Event,
     EventStatus,
     Method,
+    OccurrenceAnswer,
     PartStat,
     RowError,
     Source,
@@ -57,6 +58,16 @@ CREATE TABLE IF NOT EXISTS attendees (
     PRIMARY KEY (event_key, email)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS attendees_by_partstat ON attendees (event_key, partstat, email);
+CREATE TABLE IF NOT EXISTS occurrence_answers (
+    event_key TEXT NOT NULL,
+    occurrence TEXT NOT NULL,
+    email TEXT NOT NULL,
+    partstat TEXT NOT NULL,
+    answered_at TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    comment TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (event_key, occurrence, email)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS ledger (key TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS batches (
     batch_id TEXT PRIMARY KEY,
@@ -353,24 +364,41 @@ class SqliteStore:
         return found
 
     def record_answer(self, event_key: str, answer: Answer) -> bool:
-        at = instant(answer.at)
+        email = normalize_address(answer.email)
+        # An answer for one occurrence has a table of its own: `attendees`, which the fan-out
+        # and the counts read, keeps the series answer.
+        table, keys, values = (
+            ("occurrence_answers", "event_key, occurrence, email", (event_key, answer.occurrence, email))
+            if answer.occurrence
+            else ("attendees", "event_key, email", (event_key, email))
+        )
+        marks = ", ".join("?" * (len(values) + 4))
         with self.db.write() as db:
             cur = db.execute(
-                "INSERT INTO attendees (event_key, email, partstat, answered_at, channel, comment)"
-                " VALUES (?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (event_key, email) DO UPDATE SET partstat = excluded.partstat,"
+                # Only the two fixed table names above are formatted in; every value is bound.
+                f"INSERT INTO {table} ({keys}, partstat, answered_at, channel, comment) VALUES ({marks})"  # noqa: S608
+                f" ON CONFLICT ({keys}) DO UPDATE SET partstat = excluded.partstat,"
                 " answered_at = excluded.answered_at, channel = excluded.channel, comment = excluded.comment"
-                " WHERE attendees.answered_at IS NULL OR attendees.answered_at < excluded.answered_at",
-                (
-                    event_key,
-                    normalize_address(answer.email),
-                    answer.partstat.value,
-                    at,
-                    answer.channel.value,
-                    answer.comment,
-                ),
+                f" WHERE {table}.answered_at IS NULL OR {table}.answered_at < excluded.answered_at",
+                (*values, answer.partstat.value, instant(answer.at), answer.channel.value, answer.comment),
             )
             return cur.rowcount == 1
+
+    def occurrence_answers(self, event_key: str) -> list[OccurrenceAnswer]:
+        rows = self.db.connection().execute(
+            "SELECT * FROM occurrence_answers WHERE event_key = ? ORDER BY occurrence, email", (event_key,)
+        )
+        return [
+            OccurrenceAnswer(
+                email=r["email"],
+                occurrence=r["occurrence"],
+                partstat=PartStat(r["partstat"]),
+                answered_at=datetime.fromisoformat(r["answered_at"]),
+                channel=Channel(r["channel"]),
+                comment=r["comment"],
+            )
+            for r in rows
+        ]
 
     def record_sent(self, deliveries: Sequence[Delivery], at: datetime) -> None:
         sent_at = instant(at)
