@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: run test lint typecheck unit layer synth bench clean
+.PHONY: run test lint typecheck unit layer synth bench messages clean
 
 $(RUN_STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -49,6 +49,14 @@ synth: $(DEV_STAMP)
 
 bench: $(DEV_STAMP)
 	$(PY) -m bench
+
+# The message catalogs (docs/languages.md): every string of the templates and the code, into
+# locale/messages.pot and merged into each language's messages.po for its translator.
+LOCALE := layers/calsnack/python/calsnack/locale
+messages: $(DEV_STAMP)
+	$(VENV)/bin/pybabel extract --quiet -F babel.cfg --sort-output --no-location --no-wrap --project calsnack \
+		--copyright-holder "calsnack" -o $(LOCALE)/messages.pot .
+	$(VENV)/bin/pybabel update --quiet --no-wrap --no-fuzzy-matching -i $(LOCALE)/messages.pot -d $(LOCALE)
 
 clean:
 	rm -rf build cdk.out .pytest_cache .mypy_cache .ruff_cache

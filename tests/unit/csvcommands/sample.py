@@ -25,6 +25,7 @@ HEADER = (
     "location",
     "meeting_url",
     "description",
+    "language",
     "reminder",
     "attendees",
 )

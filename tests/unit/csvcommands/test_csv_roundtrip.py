@@ -106,6 +106,7 @@ def command_rows(draw: st.DrawFn) -> tuple[list[str], CommandRow]:
                 location=maybe(one_line),
                 meeting_url=maybe(urls),
                 description=maybe(multi_line),
+                language=maybe(st.sampled_from(["en", "de", "fr-CA", "es-MX"])),
                 reminder=maybe(reminders),
             ).filter(lambda f: f != EventFields() and exists(f))
         )

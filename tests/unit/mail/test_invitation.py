@@ -321,7 +321,7 @@ def test_message_headers_and_envelope() -> None:
     assert str(message["To"]) == "bob@example.com"
     assert (
         message["Subject"].strip()
-        == "Invitation: Quarterly review @ Mon 2 Jun 2025 14:30 - 15:45 (Europe/Berlin)"
+        == "Invitation: Quarterly review @ Mon, Jun 2, 2025, 2:30 PM - 3:45 PM (Europe/Berlin)"
     )
     assert message["List-Unsubscribe"] == f"<{UNSUBSCRIBE}>"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -364,7 +364,7 @@ def test_subjects_follow_revision_and_method() -> None:
     assert subject(csv_event(sequence=1), Method.CANCEL).startswith("Cancelled: Quarterly review @ ")
     assert (
         subject(csv_event(all_day=True), Method.REQUEST)
-        == "Invitation: Quarterly review @ Mon 2 Jun 2025 - Tue 3 Jun 2025"
+        == "Invitation: Quarterly review @ Mon, Jun 2, 2025 - Tue, Jun 3, 2025 (all day)"
     )
 
 

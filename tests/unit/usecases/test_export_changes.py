@@ -11,7 +11,6 @@ from calsnack.adapters.embedded.blobs import FileBlobStore
 from calsnack.adapters.embedded.store import SqliteStore
 from calsnack.analytics.files import read_rows
 from calsnack.domain.model import Attendee, Channel, EventStatus, PartStat
-from calsnack.ical.derived import derived_calendar
 from calsnack.usecases.export_changes import (
     AttendeeChanged,
     ChangeExport,
@@ -29,7 +28,7 @@ DAY = "2031-05-17"
 
 class CountingStore(SqliteStore):
     def __init__(self, path: Path) -> None:
-        super().__init__(path, derived_calendar=derived_calendar)
+        super().__init__(path)
         self.reads = 0
 
     def get_event(self, key: str):

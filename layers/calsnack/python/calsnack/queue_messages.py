@@ -81,6 +81,7 @@ def _fields_from_json(d: dict[str, str]) -> EventFields:
         location=d.get("location"),
         meeting_url=d.get("meeting_url"),
         description=d.get("description"),
+        language=d.get("language"),
         reminder=int(d["reminder"]) if "reminder" in d else None,
     )
 

@@ -19,6 +19,7 @@ COLUMNS: tuple[str, ...] = (
     "location",
     "meeting_url",
     "description",
+    "language",
     "reminder",
     "attendees",
 )
@@ -69,6 +70,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "conferencelink",
     ),
     "description": ("description", "desc", "details", "notes", "note", "body", "agenda"),
+    "language": ("language", "lang", "locale", "invitationlanguage"),
     "reminder": ("reminder", "reminderminutes", "remindminutesbefore", "reminderminutesbefore", "alarm"),
     "attendees": (
         "attendees",

@@ -27,6 +27,7 @@ from calsnack.csvcommands.transcode import NotText, transcoded_text
 from calsnack.domain.addresses import ASCII_ADDRESS_PATTERN, MAX_LOCAL, domain_of, is_address, parse_address
 from calsnack.domain.commands import CommandName, CommandRow, EventFields
 from calsnack.domain.model import RowError
+from calsnack.i18n import language_tag
 from calsnack.ical.zones import nonexistent_time, offset_changes
 
 MAX_EVENT_ID: Final = 200
@@ -130,6 +131,7 @@ class _RowChecker:
             location_cell,
             url_cell,
             description_cell,
+            language_cell,
             reminder_cell,
             attendees_cell,
         ) = self._pick(cells + self._pad)
@@ -149,6 +151,8 @@ class _RowChecker:
                 attendees = _attendees(attendees_cell)
                 if not attendees:
                     raise _Refuse("attendees", "attendees is required for INVITE")
+                if language_cell:
+                    fields = EventFields(language=_language(language_cell))
             elif command is not CommandName.CANCEL:
                 create = command is CommandName.CREATE
                 if create:
@@ -167,6 +171,7 @@ class _RowChecker:
                     _text(description_cell, "description", MAX_DESCRIPTION, one_line=False)
                     if description_cell
                     else None,
+                    _language(language_cell) if language_cell else None,
                     _reminder(reminder_cell) if reminder_cell else None,
                 )
                 if fields.start_time is not None and fields.start_time == fields.end_time:
@@ -316,6 +321,15 @@ def _zone(cell: str, required: bool) -> str | None:
     if name is None:
         raise _Refuse("timezone", f"{_quote(value)} is not an IANA time zone name such as America/Chicago")
     return name
+
+
+def _language(cell: str) -> str | None:
+    if not cell.strip():
+        return None
+    try:
+        return language_tag(cell)
+    except ValueError as exc:
+        raise _Refuse("language", str(exc)) from None
 
 
 def _reminder(cell: str) -> int | None:

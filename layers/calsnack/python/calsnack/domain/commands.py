@@ -26,6 +26,8 @@ class EventFields:
     location: str | None = None
     meeting_url: str | None = None
     description: str | None = None
+    #: The BCP 47 tag the invitations speak (`calsnack.i18n.language_tag`).
+    language: str | None = None
     #: Minutes before the start for a display alarm (VALARM) in every invitation.
     reminder: int | None = None
 

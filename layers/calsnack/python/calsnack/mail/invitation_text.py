@@ -6,43 +6,44 @@ their time; the landing link in them is the only per-send value.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from markupsafe import Markup
 
 from calsnack.branding import Branding
 from calsnack.config import Settings
 from calsnack.domain.model import Event, Method
+from calsnack.i18n import event_when, format_day, translations
 from calsnack.ical.description import published_html
-from calsnack.ical.write import all_day_dates
 from calsnack.templating import HtmlSlot, Shape, Slot, shape
-
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def invitation_subject(event: Event, method: Method, when: str) -> str:
-    """What the invitation is (new, updated, cancelled, one occurrence) and for which event and time."""
+    """What the invitation is (new, updated, cancelled, one occurrence) and for which event and
+    time, in the event's language; a translator may put the summary and the time in any order."""
+    _ = translations(event.language).gettext
     occurrence = event.changed_occurrence
     if method is Method.CANCEL:
-        kind = "Cancelled"
+        subject = _("Cancelled: %(summary)s @ %(when)s")
     elif occurrence:
         # The series goes out with one occurrence moved or excluded: name that one, by its day.
-        day = _day(date.fromisoformat(occurrence))
+        day = {"day": format_day(date.fromisoformat(occurrence), event.language)}
         if event.occurrence_cancelled:
-            kind, when = "Cancelled", f"{day} (this occurrence only)"
+            subject, when = _("Cancelled: %(summary)s @ %(when)s"), _("%(day)s (this occurrence only)") % day
         else:
-            kind, when = "Updated invitation", f"{day} (this occurrence moved)"
+            subject, when = (
+                _("Updated invitation: %(summary)s @ %(when)s"),
+                _("%(day)s (this occurrence moved)") % day,
+            )
     elif event.sequence:
-        kind = "Updated invitation"
+        subject = _("Updated invitation: %(summary)s @ %(when)s")
     else:
-        kind = "Invitation"
+        subject = _("Invitation: %(summary)s @ %(when)s")
     # A header is one line; a client's SUMMARY may hold line breaks.
-    return f"{kind}: {' '.join(event.summary.split())} @ {when}"
+    return subject % {"summary": " ".join(event.summary.split()), "when": when}
 
 
 def invitation_texts(
@@ -112,33 +113,7 @@ def _shapes(
 
 def invitation_when(event: Event) -> str:
     """When the event is, as the Subject and the texts say it (once per revision)."""
-    if event.all_day:
-        first, after = all_day_dates(event.start, event.end)
-        last = after - timedelta(days=1)
-        return _day(first) if last == first else f"{_day(first)} - {_day(last)}"
-    zone = _zone(event.timezone)
-    start, end = _local(event.start, zone), _local(event.end, zone)
-    if start.date() == end.date():
-        span = f"{_day(start)} {start.hour:02}:{start.minute:02} - {end.hour:02}:{end.minute:02}"
-    else:
-        span = f"{_day(start)} {start.hour:02}:{start.minute:02} - {_day(end)} {end.hour:02}:{end.minute:02}"
-    return f"{span} ({event.timezone})" if event.timezone else span
-
-
-def _day(day: date) -> str:
-    """English and locale-independent: strftime's %a and %b follow the host's locale."""
-    return f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
-
-
-def _zone(name: str) -> tzinfo | None:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
-def _local(moment: datetime, zone: tzinfo | None) -> datetime:
-    return moment if zone is None or moment.tzinfo is None else moment.astimezone(zone)
+    return event_when(event, event.language)
 
 
 def _lines(text: str) -> str:

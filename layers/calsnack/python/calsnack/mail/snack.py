@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from calsnack.branding import Branding
 from calsnack.config import Settings
 from calsnack.domain.model import Event
+from calsnack.i18n import event_when
 from calsnack.links import Links
 from calsnack.mail.compose import compose
 from calsnack.ports import OutgoingMail
@@ -24,14 +24,10 @@ def rsvp_snippet(rsvp: dict[str, str], brand: Branding = DEFAULT_BRANDING) -> st
     return render("mail/rsvp_snippet.html", rsvp=rsvp, brand=brand)
 
 
-def when_text(event: Event) -> str:
-    """The event's time as its organizer set it, in its own zone."""
-    zone = ZoneInfo(event.timezone)
-    start, end = event.start.astimezone(zone), event.end.astimezone(zone)
-    if event.all_day:
-        return start.strftime("%A %d %B %Y") + " (all day)"
-    end_text = end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%a %d %b %Y %H:%M")
-    return f"{start:%A %d %B %Y, %H:%M} – {end_text} ({event.timezone})"
+def when_text(event: Event, language: str | None = None) -> str:
+    """The event's time as its organizer set it, in its own zone, in `language` (a page's
+    reader's), else the event's own."""
+    return event_when(event, event.language if language is None else language)
 
 
 def snack_mail(

@@ -117,6 +117,7 @@ def _new_event(services: Services, row: CommandRow) -> Event:
         location=f.location or "",
         description=f.description or "",
         meeting_url=f.meeting_url or "",
+        language=f.language or "",
         applied_row=row.marker,
         created_at=now,
         updated_at=now,
@@ -273,6 +274,8 @@ def _update(services: Services, sender: str, row: CommandRow, result: ChunkResul
         location=location,
         description=description,
         meeting_url=meeting_url,
+        # Like the reminder, the language is for the sends to come: attendees see no change.
+        language=f.language if f.language is not None else event.language,
         applied_row=row.marker,
         updated_at=services.clock(),
         sequence=event.sequence + 1 if changed else event.sequence,
@@ -306,6 +309,10 @@ def _invite(services: Services, sender: str, row: CommandRow, result: ChunkResul
     event = _find(services, sender, row)
     if event.cancelled:
         raise RowRefused("event_id", "the event is cancelled")
+    language = row.fields.language
+    if language is not None and language != event.language:
+        # These invitations, and every later one, speak the row's language (docs/csv.md).
+        services.store.put_event(event.revised(language=language, updated_at=services.clock()))
     result.deliveries.extend(Delivery(event.key, a, event.sequence, Method.REQUEST) for a in row.attendees)
 
 

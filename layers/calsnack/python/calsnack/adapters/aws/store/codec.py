@@ -25,7 +25,6 @@ from calsnack.domain.model import (
     Channel,
     Event,
     EventStatus,
-    OccurrenceAnswer,
     PartStat,
     RowError,
     Source,
@@ -76,9 +75,11 @@ def event_item(event: Event, derived: DerivedCalendar) -> Item:
     for f in fields(Event):
         value = getattr(event, f.name)
         if value is None or (
-            f.name in ("quiet_revisions", "occurrence_day", "occurrence_cancelled") and not value
+            f.name in ("quiet_revisions", "occurrence_day", "occurrence_cancelled", "language") and not value
         ):
-            continue  # quiet revisions and occurrence changes are rare: the usual 0 or "" costs no bytes
+            # Quiet revisions and occurrence changes are rare, and most events leave the language
+            # to the default: the usual 0 or "" costs no bytes.
+            continue
         if f.name == "calendar":
             if derived(event) == value:
                 continue
@@ -138,6 +139,7 @@ def event_from_item(item: Item, derived: DerivedCalendar) -> Event:
         location=string_of(item, "location"),
         description=string_of(item, "description"),
         meeting_url=string_of(item, "meeting_url"),
+        language=string_of(item, "language") if "language" in item else "",
         status=EventStatus(string_of(item, "status")),
         sequence=number_of(item, "sequence"),
         quiet_revisions=number_of(item, "quiet_revisions") if "quiet_revisions" in item else 0,
@@ -181,18 +183,6 @@ def attendee_from_item(item: Item) -> Attendee:
         invited_sequence=int(invited["N"]) if invited else None,
         cancel_sent=cancel_sent["BOOL"] if cancel_sent else False,
         invited_at=datetime.fromisoformat(invited_at["S"]) if invited_at else None,
-        comment=comment["S"] if comment else "",
-    )
-
-
-def occurrence_answer_from_item(item: Item) -> OccurrenceAnswer:
-    comment = item.get("comment")
-    return OccurrenceAnswer(
-        email=string_of(item, "email"),
-        occurrence=string_of(item, "occurrence"),
-        partstat=PartStat(string_of(item, "partstat")),
-        answered_at=datetime.fromisoformat(string_of(item, "answered_at")),
-        channel=Channel(string_of(item, "channel")),
         comment=comment["S"] if comment else "",
     )
 
