@@ -16,6 +16,7 @@ from calsnack.adapters.embedded.mailer import MaildirMailer
 from calsnack.adapters.embedded.queue import SqliteQueue
 from calsnack.adapters.embedded.store import SqliteStore
 from calsnack.config import Settings
+from calsnack.ical.derived import derived_calendar
 from calsnack.ports import OutgoingMail, QueueMessage, QueueName, Services, Throttled
 from calsnack.serve.options import quiet_powertools
 from calsnack.serve.workers import EventSource, Worker
@@ -131,7 +132,7 @@ def run(
         authserv_id="calsnack.local",
         link_key=b"fault-injection-key-0123456789ab",
     )
-    store = CrashingStore(SqliteStore(root / "calsnack.db"), mailer)
+    store = CrashingStore(SqliteStore(root / "calsnack.db", derived_calendar=derived_calendar), mailer)
     services = Services(
         settings=settings,
         store=store,

@@ -80,7 +80,7 @@ def embedded_set(root: Path) -> AdapterSet:
         return mails
 
     return AdapterSet(
-        store=SqliteStore(root / "calsnack.db"),
+        store=SqliteStore(root / "calsnack.db", derived_calendar=derived_calendar),
         queue=queue,
         blobs=FileBlobStore(root / "blobs"),
         mailer=MaildirMailer(outbox),

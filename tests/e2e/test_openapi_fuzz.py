@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from calsnack.adapters.embedded.store import SqliteStore
+from calsnack.ical.derived import derived_calendar
 from calsnack.usecases.issue_api_key import issue_api_key
 
 from tests.e2e.stack import Page, Stack
@@ -34,7 +35,10 @@ def test_no_generated_request_gets_a_server_error(stack: Stack, tmp_path: Path) 
     landing = urlsplit(Page(snack).link("Open the public landing page"))
     event_key = landing.path.rsplit("/", 1)[-1]
     key = issue_api_key(
-        SqliteStore(stack.data / "calsnack.db"), "example.test", "fuzz", datetime.now(UTC)
+        SqliteStore(stack.data / "calsnack.db", derived_calendar=derived_calendar),
+        "example.test",
+        "fuzz",
+        datetime.now(UTC),
     ).secret
 
     config = tmp_path / "schemathesis.toml"

@@ -22,7 +22,7 @@ from icalendar import Calendar
 
 from tests.integration.conftest import World
 from tests.interop import calendar_parts, sent_calendars_are_clean
-from tests.mailfactory import calendar_mail, stamp
+from tests.mailfactory import IANA_PACIFIC, calendar_mail, stamp
 from tests.occurrences import Instant, compared, icalendar_slots, instant, until
 
 ORGANIZER = "olga@example.test"
@@ -34,14 +34,6 @@ OUTLOOK_ZONE = [
     "RRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=11", "TZOFFSETTO:-0800", "TZOFFSETFROM:-0700", "END:STANDARD",
     "BEGIN:DAYLIGHT", "DTSTART:20070311T020000", "RRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3",
     "TZOFFSETTO:-0700", "TZOFFSETFROM:-0800", "END:DAYLIGHT", "END:VTIMEZONE",
-]  # fmt: skip
-#: Google's VTIMEZONE for America/Los_Angeles.
-GOOGLE_ZONE = [
-    "BEGIN:VTIMEZONE", "TZID:America/Los_Angeles", "X-LIC-LOCATION:America/Los_Angeles",
-    "BEGIN:DAYLIGHT", "TZOFFSETFROM:-0800", "TZOFFSETTO:-0700", "TZNAME:PDT", "DTSTART:19700308T020000",
-    "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU", "END:DAYLIGHT", "BEGIN:STANDARD", "TZOFFSETFROM:-0700",
-    "TZOFFSETTO:-0800", "TZNAME:PST", "DTSTART:19701101T020000", "RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU",
-    "END:STANDARD", "END:VTIMEZONE",
 ]  # fmt: skip
 
 
@@ -122,7 +114,7 @@ def series_shapes() -> list[Series]:
         Series("outlook", "-//Microsoft Corporation//Windows Live Calendar//EN", OUTLOOK_ZONE,
                before_a_dst_change(0), "FREQ=WEEKLY;COUNT=99;INTERVAL=1;BYDAY=MO,TU,WE,TH,FR;WKST=SU",
                timedelta(days=1)),
-        Series("google", "-//Google Inc//Google Calendar 70.9054//EN", GOOGLE_ZONE,
+        Series("google", "-//Google Inc//Google Calendar 70.9054//EN", IANA_PACIFIC,
                before_a_dst_change(1), "FREQ=WEEKLY;BYDAY=TU", timedelta(weeks=1)),
         Series("apple", "-//Apple Inc.//macOS 14.4//EN", [], (datetime.now(UTC) + timedelta(days=40)).date(),
                "FREQ=WEEKLY;COUNT=8", timedelta(weeks=1)),

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from calsnack.adapters.aws.store.codec import event_item
-from calsnack.adapters.aws.store.keys import attendee_pk
+from calsnack.adapters.aws.store.keys import attendee_pk, occurrence_pk, occurrence_sk
 from calsnack.adapters.aws.stream import change_of
 from calsnack.domain.model import Attendee, Channel, PartStat
 from calsnack.ical.derived import derived_calendar
@@ -123,3 +123,13 @@ def test_other_items_pass_through(pk: str, sk: str) -> None:
 def test_ttl_deletions_pass_through() -> None:
     old = {**keys("DONE#x", "DONE"), "ttl": {"N": "1"}}
     assert change_of(record("REMOVE", keys("DONE#x", "DONE"), None, old, seq="5")) == Unexported("5")
+
+
+def test_an_answer_for_one_occurrence_is_no_attendee_change() -> None:
+    """Answers for single occurrences live under keys of their own (`occurrence_pk`), with the
+    attendee's state attributes: the attendee changes, and so the analytics answers, stay the
+    series answers."""
+    pk, sk = occurrence_pk(EVENT.key, 7), occurrence_sk("2031-05-20T14:00:00+00:00", "ann@x.example")
+    image = {**keys(pk, sk), "partstat": {"S": "DECLINED"}, "answered_at": {"S": "2031-05-01T09:00:00+00:00"},
+             "channel": {"S": "calendar"}, "email": {"S": "ann@x.example"}}  # fmt: skip
+    assert change_of(record("INSERT", keys(pk, sk), image, seq="8")) == Unexported("8")

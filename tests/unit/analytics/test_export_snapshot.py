@@ -13,6 +13,7 @@ from calsnack.analytics.files import read_rows
 from calsnack.cli import export as export_command
 from calsnack.cli.errors import UserError
 from calsnack.domain.model import Channel, Delivery, EventStatus, Method, PartStat
+from calsnack.ical.derived import derived_calendar
 from calsnack.usecases import export_snapshot as snapshot
 
 from tests.contract.builders import T0, answer, make_event
@@ -26,7 +27,7 @@ def table(root: Path, name: str) -> list[dict]:
 
 @pytest.fixture
 def store(tmp_path: Path) -> SqliteStore:
-    return SqliteStore(tmp_path / "data" / "calsnack.db")
+    return SqliteStore(tmp_path / "data" / "calsnack.db", derived_calendar=derived_calendar)
 
 
 def fill(store: SqliteStore) -> None:

@@ -21,6 +21,7 @@ from calsnack.adapters.embedded.store import SqliteStore
 from calsnack.api.management import MANAGEMENT_PREFIXES
 from calsnack.config import Settings
 from calsnack.domain.model import Answer, Channel, Event, EventStatus, PartStat, Source, event_key
+from calsnack.ical.derived import derived_calendar
 from calsnack.ical.write import event_calendar
 from calsnack.links import Links
 from calsnack.ports import QueueName, Services
@@ -109,7 +110,7 @@ def services(tmp_path: Path, queue: RecordingQueue) -> Services:
     settings = Settings(domain=DOMAIN, base_url=BASE, authserv_id="calsnack.local", link_key=b"k" * 32)
     return Services(
         settings=settings,
-        store=SqliteStore(tmp_path / "db.sqlite"),
+        store=SqliteStore(tmp_path / "db.sqlite", derived_calendar=derived_calendar),
         queue=queue,
         blobs=FileBlobStore(tmp_path / "blobs"),
         mailer=MaildirMailer(tmp_path / "outbox"),

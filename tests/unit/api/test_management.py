@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
+from calsnack.domain.model import Answer, Channel, PartStat
 from calsnack.ports import QueueName
 
-from tests.unit.api.conftest import BASE, api_key, bearer, make_event, run_uploads
+from tests.unit.api.conftest import BASE, answer, api_key, bearer, make_event, run_uploads
 
 pytestmark = pytest.mark.usefixtures("services")
 
@@ -216,3 +218,27 @@ def test_a_batchs_status_gives_each_of_its_events_links(gateway, services, queue
     events = gateway.get(f"{dashboard.path}/api/events?{dashboard.query}").json()
     assert "Webinar" in json.dumps(events)
     assert "/rsvp/maybe?" in links["rsvp_maybe"] and "o=olga%40example.com" in links["dashboard"]
+
+
+def test_an_event_report_counts_an_occurrence_declined_on_its_own(gateway, services):
+    key = api_key(services)
+    event = make_event(services, event_id="series")
+    answer(services, event, "ann@example.org", PartStat.ACCEPTED, datetime(2030, 1, 1, tzinfo=UTC))
+    services.store.record_answer(
+        event.key,
+        Answer(
+            event.organizer,
+            event.event_id,
+            "ann@example.org",
+            PartStat.DECLINED,
+            datetime(2030, 1, 2, tzinfo=UTC),
+            Channel.CALENDAR,
+            occurrence="2030-02-04T09:00:00+00:00",
+        ),
+    )
+    report = gateway.get("/reports/event?organizer=olga@example.com&event_id=series", headers=bearer(key))
+    (one,) = report.json()["events"]
+    assert one["counts"]["accepted"] == 1
+    assert one["occurrences"] == [
+        {"occurrence": "2030-02-04T09:00:00+00:00", "counts": {**one["counts"], "accepted": 0, "declined": 1}}
+    ]

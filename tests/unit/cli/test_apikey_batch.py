@@ -10,6 +10,7 @@ import pytest
 from calsnack.adapters.embedded.store import SqliteStore
 from calsnack.cli import apikey, batch
 from calsnack.cli.main import main
+from calsnack.ical.derived import derived_calendar
 from calsnack.ports import QueueName
 from calsnack.usecases.authorize_api_key import authorize_api_key
 
@@ -30,7 +31,7 @@ def test_a_created_key_is_printed_once_and_stored_as_a_hash(tmp_path: Path, caps
     )
     key = capsys.readouterr().out.strip()
     assert key.startswith("csk_")
-    store = SqliteStore(tmp_path / "calsnack.db")
+    store = SqliteStore(tmp_path / "calsnack.db", derived_calendar=derived_calendar)
     verdict = authorize_api_key(store, key)
     assert verdict.key is not None and verdict.key.domain == "example.com" and verdict.key.label == "crm"
     assert key not in (tmp_path / "calsnack.db").read_bytes().decode("latin-1")
@@ -45,7 +46,12 @@ def test_keys_are_listed_and_revoked_by_id(tmp_path: Path, capsys) -> None:
     assert (
         run("apikey", "revoke", listed["key_id"], "--domain", "example.com", "--data-dir", str(tmp_path)) == 0
     )
-    assert authorize_api_key(SqliteStore(tmp_path / "calsnack.db"), key).reason == "revoked"
+    assert (
+        authorize_api_key(
+            SqliteStore(tmp_path / "calsnack.db", derived_calendar=derived_calendar), key
+        ).reason
+        == "revoked"
+    )
     # Another domain's id is unknown there: a user error, one line and exit code 2.
     capsys.readouterr()
     assert (

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from calsnack.adapters.embedded.store import SqliteStore
 from calsnack.cli.main import main
+from calsnack.ical.derived import derived_calendar
 
 HEADER = "command,event_id,organizer,date,start_time,end_time,timezone,subject,description,attendees"
 ROW = "CREATE,ev-{n},olga@example.com,2031-01-02,10:00,11:00,Europe/Berlin,Webinar,{text},a{n}@example.org"
@@ -27,7 +28,7 @@ def data(tmp_path: Path) -> Path:
     """A data directory as `calsnack serve` leaves it: the folder and its database."""
     folder = tmp_path / "data"
     folder.mkdir()
-    SqliteStore(folder / "calsnack.db")
+    SqliteStore(folder / "calsnack.db", derived_calendar=derived_calendar)
     return folder
 
 

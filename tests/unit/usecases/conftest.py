@@ -14,6 +14,7 @@ from calsnack.adapters.embedded.mailer import MaildirMailer
 from calsnack.adapters.embedded.store import SqliteStore
 from calsnack.config import Settings
 from calsnack.domain.model import Event
+from calsnack.ical.derived import derived_calendar
 from calsnack.mail.inbound import InboundMail, parse_inbound
 from calsnack.ports import Services
 
@@ -64,7 +65,7 @@ def services(tmp_path: Path, queue: RecordingQueue) -> Services:
     )
     return Services(
         settings=settings,
-        store=SqliteStore(tmp_path / "db.sqlite"),
+        store=SqliteStore(tmp_path / "db.sqlite", derived_calendar=derived_calendar),
         queue=queue,
         blobs=FileBlobStore(tmp_path / "blobs"),
         mailer=MaildirMailer(tmp_path / "outbox"),

@@ -11,6 +11,7 @@ from calsnack.adapters.embedded.blobs import FileBlobStore
 from calsnack.adapters.embedded.store import SqliteStore
 from calsnack.analytics.files import read_rows
 from calsnack.domain.model import Attendee, Channel, EventStatus, PartStat
+from calsnack.ical.derived import derived_calendar
 from calsnack.usecases.export_changes import (
     AttendeeChanged,
     ChangeExport,
@@ -28,7 +29,7 @@ DAY = "2031-05-17"
 
 class CountingStore(SqliteStore):
     def __init__(self, path: Path) -> None:
-        super().__init__(path)
+        super().__init__(path, derived_calendar=derived_calendar)
         self.reads = 0
 
     def get_event(self, key: str):

@@ -235,5 +235,60 @@ def test_an_answer_for_one_occurrence_is_not_the_series_answer(recorded: Service
     event = seed(recorded, ORGANIZER, "webinar", calendar=series)
     _invite(recorded, event)
     only_one = _itip(event, "REPLY", "DECLINED", extra="RECURRENCE-ID:20310608T230000Z")
-    assert record_reply(recorded, inbound(recorded, only_one, sender=GUEST)) == 0
+    assert record_reply(recorded, inbound(recorded, only_one, sender=GUEST)) == 1, "that occurrence's answer"
+    assert [a.occurrence for a in recorded.store.occurrence_answers(event.key)] == [
+        "2031-06-08T23:00:00+00:00"
+    ]
+    assert _attendee(recorded, event)[0] is PartStat.NEEDS_ACTION
+
+
+# -- occurrences -----------------------------------------------------------------------------------
+
+#: The third Tuesday of a series at 09:00 Chicago (summer time: 14:00 UTC).
+OCCURRENCE = "RECURRENCE-ID;TZID=America/Chicago:20310520T090000"
+OCCURRENCE_ID = "2031-05-20T14:00:00+00:00"
+
+
+def test_a_reply_for_one_occurrence_answers_that_occurrence_alone(recorded: Services) -> None:
+    event = seed(recorded, ORGANIZER, "webinar")
+    _invite(recorded, event)
+    recorded.store.record_answer(
+        event.key, Answer(ORGANIZER, event.event_id, GUEST, PartStat.ACCEPTED, LONG_AGO, Channel.BUTTON)
+    )
+    declined = _itip(event, "REPLY", "DECLINED", extra=f"{OCCURRENCE}\r\nCOMMENT:Away that week")
+    assert record_reply(recorded, inbound(recorded, declined, sender=GUEST)) == 1
+    assert _attendee(recorded, event) == (PartStat.ACCEPTED, LONG_AGO), "the series answer stays"
+    [answer] = recorded.store.occurrence_answers(event.key)
+    assert (answer.email, answer.occurrence, answer.partstat) == (GUEST, OCCURRENCE_ID, PartStat.DECLINED)
+    assert (answer.channel, answer.comment) == (Channel.CALENDAR, "Away that week")
+
+
+def test_a_reply_for_the_one_occurrence_an_event_holds_is_its_answer(recorded: Services) -> None:
+    """Google invites the service to one occurrence: that calendar is the event (CONTRACT §2)."""
+    lone = "\r\n".join(["BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT", "UID:one@google.com",
+                        OCCURRENCE, "DTSTART;TZID=America/Chicago:20310520T090000", "END:VEVENT",
+                        "END:VCALENDAR", ""])  # fmt: skip
+    event = seed(recorded, ORGANIZER, "one", calendar=lone)
+    _invite(recorded, event)
+    assert (
+        record_reply(
+            recorded, inbound(recorded, _itip(event, "REPLY", "DECLINED", extra=OCCURRENCE), sender=GUEST)
+        )
+        == 1
+    )
+    assert _attendee(recorded, event)[0] is PartStat.DECLINED
+    assert recorded.store.occurrence_answers(event.key) == []
+
+
+def test_delegating_one_occurrence_records_and_sends_nothing(
+    recorded: Services, queue: RecordingQueue
+) -> None:
+    event = seed(recorded, ORGANIZER, "webinar")
+    _invite(recorded, event)
+    delegated = _itip(
+        event, "REPLY", "DELEGATED", params='DELEGATED-TO="mailto:deputy@client.test"', extra=OCCURRENCE
+    )
+    assert record_reply(recorded, inbound(recorded, delegated, sender=GUEST)) == 0
+    assert recorded.store.occurrence_answers(event.key) == []
+    assert _sends(queue) == []
     assert _attendee(recorded, event)[0] is PartStat.NEEDS_ACTION

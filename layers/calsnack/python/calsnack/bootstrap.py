@@ -157,8 +157,9 @@ DATABASE, QUEUE, BLOBS, OUTBOX = "calsnack.db", "queue.db", "blobs", "outbox"
 
 def embedded_store(data_dir: Path) -> SqliteStore:
     from calsnack.adapters.embedded.store import SqliteStore
+    from calsnack.ical.derived import derived_calendar
 
-    return SqliteStore(data_dir / DATABASE)
+    return SqliteStore(data_dir / DATABASE, derived_calendar=derived_calendar)
 
 
 def embedded_queue(data_dir: Path) -> SqliteQueue:

@@ -23,6 +23,7 @@ from calsnack.domain.model import (
     Counts,
     Delivery,
     Event,
+    OccurrenceAnswer,
     PartStat,
     RowError,
 )
@@ -109,7 +110,16 @@ class AttendeeStore(Protocol):
         ...
 
     def record_answer(self, event_key: str, answer: Answer) -> bool:
-        """Keep the answer if it is later than the person's last one; True if it was kept."""
+        """Keep the answer if it is later than the person's last one; True if it was kept.
+
+        An answer for one occurrence (`answer.occurrence`) is kept apart, against the person's
+        last answer for that occurrence: their series answer, which `get_attendees`, `attendees`
+        and `counts` read and the fan-out follows, stays as it is.
+        """
+        ...
+
+    def occurrence_answers(self, event_key: str) -> list[OccurrenceAnswer]:
+        """Every answer given for one occurrence alone, ordered by occurrence, then address."""
         ...
 
     def record_sent(self, deliveries: Sequence[Delivery], at: datetime) -> None:

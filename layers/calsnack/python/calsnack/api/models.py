@@ -26,8 +26,13 @@ class CountsOut(BaseModel):
         return cls.model_validate(counts.as_dict())
 
 
+class OccurrenceCountsOut(BaseModel):
+    occurrence: str = Field(description="the occurrence's RECURRENCE-ID as a UTC instant in ISO 8601")
+    counts: CountsOut
+
+
 class EventReport(BaseModel):
-    """One event of the report of CONTRACT §4 (plus its time, zone and source)."""
+    """One event of the report of CONTRACT §4 (plus its time, zone, source and occurrences)."""
 
     organizer: str
     event_id: str
@@ -40,6 +45,10 @@ class EventReport(BaseModel):
     timezone: str
     source: Literal["calendar", "csv"]
     counts: CountsOut
+    occurrences: list[OccurrenceCountsOut] = Field(
+        default_factory=list,
+        description="each occurrence of a series someone answered on its own; the others count as `counts`",
+    )
 
 
 class Report(BaseModel):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from calsnack.domain.addresses import domain_of, normalize_address
@@ -214,6 +215,33 @@ class Answer:
     at: datetime
     channel: Channel
     comment: str = ""
+    #: The occurrence of a series this answers alone (`occurrence_id`), "" for the whole event.
+    occurrence: str = ""
+
+
+def occurrence_id(recurrence_id: date) -> str:
+    """How an occurrence of a series is named in the store and the report: its RECURRENCE-ID as a
+    UTC instant in ISO 8601, so the same occurrence written in another zone (Outlook's Windows
+    name, Google's IANA one, UTC) is the same; a floating time or a date stays as written."""
+    if isinstance(recurrence_id, datetime) and recurrence_id.tzinfo is not None:
+        return recurrence_id.astimezone(UTC).isoformat()
+    return recurrence_id.isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class OccurrenceAnswer:
+    """One person's own answer for one occurrence of a series ("decline this occurrence only").
+
+    Their series answer (`Attendee.partstat`) still stands for every other occurrence, and for
+    whom the series' updates go to.
+    """
+
+    email: str
+    occurrence: str
+    partstat: PartStat
+    answered_at: datetime
+    channel: Channel
+    comment: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,6 +313,31 @@ class Counts:
             "declined": self.declined,
             "needs_action": self.needs_action,
         }
+
+
+def occurrence_counts(
+    series: Counts, attendees: Mapping[str, Attendee], answers: Iterable[OccurrenceAnswer]
+) -> dict[str, Counts]:
+    """The report's counts for each occurrence someone answered on its own.
+
+    Each person counts once per occurrence, by the later of their series answer and their answer
+    for that occurrence (at the same moment, as when one reply carries both, the occurrence's);
+    `invited` is the series' (invitations are to the series). Occurrences nobody answered alone
+    count as the series does.
+    """
+    per: dict[str, dict[str, int]] = {}
+    for answer in answers:
+        attendee = attendees.get(answer.email, Attendee(email=answer.email))
+        if attendee.answered_at is not None and attendee.answered_at > answer.answered_at:
+            continue
+        counts = per.setdefault(answer.occurrence, series.as_dict())
+        if attendee.partstat in ANSWERS:
+            counts[attendee.partstat.value.lower()] -= 1
+        elif attendee.invited and attendee.partstat is PartStat.NEEDS_ACTION:
+            counts["needs_action"] -= 1
+        if answer.partstat in ANSWERS:
+            counts[answer.partstat.value.lower()] += 1
+    return {occurrence: replace(series, **counts) for occurrence, counts in sorted(per.items())}
 
 
 @dataclass(frozen=True, slots=True)

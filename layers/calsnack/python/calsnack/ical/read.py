@@ -32,6 +32,7 @@ from icalendar.parser import unescape_backslash
 from icalendar.timezone import tzp
 
 from calsnack.domain.addresses import normalize_address
+from calsnack.domain.model import occurrence_id
 from calsnack.ical.alarms import organizer_alarms
 from calsnack.ical.description import Description, clean_description, is_meeting_link
 from calsnack.ical.uris import is_web_url
@@ -123,6 +124,19 @@ class ClientEvent:
     occurrence: str = ""
     #: (attendee, delegated to, delegated from) for attendees whose ATTENDEE says either.
     delegations: tuple[tuple[str, str, str], ...] = ()
+    #: Each VEVENT with RECURRENCE-ID: what it says of its own occurrence (an attendee's reply
+    #: answers each occurrence it holds on its own).
+    instances: tuple[Instance, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Instance:
+    """One occurrence's VEVENT: the occurrence (`domain.model.occurrence_id`), its attendees'
+    PARTSTATs and the note that came with it."""
+
+    occurrence: str
+    attendees: tuple[tuple[str, str], ...]
+    comment: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -421,6 +435,11 @@ def _client_event(method: str, uid: str, components: list[Component], clock: _Cl
         calendar=_calendar_text(components, clock),
         occurrence=_occurrence(master) if all("RECURRENCE-ID" in c for c in components) else "",
         delegations=_delegations(master),
+        instances=tuple(
+            Instance(occurrence, _attendees(component), _comment(component))
+            for component in components
+            if (occurrence := _occurrence_id(component, clock))
+        ),
     )
 
 
@@ -447,6 +466,17 @@ def _param_address(value: object) -> str:
 def _occurrence(component: Component) -> str:
     value = _first(component, "RECURRENCE-ID")
     return value.to_ical().decode() if isinstance(value, vDDDTypes) else ""
+
+
+def _occurrence_id(component: Component, clock: _Clock) -> str:
+    """The occurrence a VEVENT's RECURRENCE-ID names, read in its calendar's zones ("" if none)."""
+    found = _time(component, "RECURRENCE-ID")
+    if found is None:
+        return ""
+    value, tzid = found
+    if isinstance(value, datetime) and value.tzinfo is None and tzid is None:
+        return occurrence_id(value)  # floating: the same wall time wherever the attendee is
+    return occurrence_id(clock.moment(value, tzid))
 
 
 def _time(component: Component, name: str) -> tuple[date, str | None] | None:

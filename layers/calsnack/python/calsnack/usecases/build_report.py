@@ -5,8 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from calsnack.domain.addresses import normalize_address
-from calsnack.domain.model import Event, event_key
+from calsnack.domain.model import Counts, Event, event_key, occurrence_counts
 from calsnack.ports import Store
+
+
+def _occurrences(store: Store, event: Event, series: Counts) -> list[dict[str, Any]]:
+    """The counts of each occurrence someone answered on its own (docs/calendar.md); the
+    occurrences nobody did count as `counts` says."""
+    answers = store.occurrence_answers(event.key)
+    if not answers:
+        return []
+    attendees = store.get_attendees(event.key, {a.email for a in answers})
+    return [
+        {"occurrence": occurrence, "counts": counts.as_dict()}
+        for occurrence, counts in occurrence_counts(series, attendees, answers).items()
+    ]
 
 
 def event_report(store: Store, event: Event) -> dict[str, Any]:
@@ -24,6 +37,7 @@ def event_report(store: Store, event: Event) -> dict[str, Any]:
         "source": event.source.value,
         "counts": counts.as_dict(),
         "activity": counts.activity(),
+        "occurrences": _occurrences(store, event, counts),
     }
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from calsnack.domain.model import (
+    ANSWERS,
     GOING,
     Answer,
     Attendee,
@@ -32,6 +33,8 @@ from calsnack.usecases.enqueue import enqueue_deliveries
 _PARTSTATS = {p.value: p for p in PartStat}
 #: Seconds in which one attendee's REFRESH or COUNTER for one event acts once.
 REPEAT_WINDOW = 3600
+#: Occurrences one reply answers at most: a client answers one or a few; more is not a person.
+MAX_INSTANCES = 100
 
 
 def event_key_of_uid(uid: str, domain: str) -> str | None:
@@ -149,26 +152,60 @@ def record_reply(services: Services, mail: InboundMail) -> int:
                 "reply to a cancelled event not counted", extra={"event": key, "sender": mail.sender}
             )
             continue
-        if ev.occurrence and not is_instance_only(event.calendar):
-            # An answer for one occurrence of a series (Thunderbird, Google: "decline this event
-            # only") is not the series answer: taken as one, it would stop the series' updates.
-            services.log.info("answer for one occurrence kept off the series", extra={"event": key})
-            continue
-        partstat = next((_PARTSTATS.get(p) for a, p in ev.attendees if a == mail.sender), None)
-        if partstat is None or partstat is PartStat.NEEDS_ACTION:
-            services.log.warning(
-                "reply does not speak for its sender", extra={"event": key, "sender": mail.sender}
-            )
-            continue
-        at = _answered_at(ev, services.clock())
-        answer = Answer(
-            event.organizer, event.event_id, mail.sender, partstat, at, Channel.CALENDAR, ev.comment
-        )
-        if services.store.record_answer(key, answer):
-            recorded += 1
-            if partstat is PartStat.DELEGATED:
-                _invite_delegates(services, event, ev, mail)
+        recorded += _record_answers(services, event, ev, mail)
     return recorded
+
+
+def _record_answers(services: Services, event: Event, ev: ClientEvent, mail: InboundMail) -> int:
+    """Record what one REPLY answers; returns how many answers were kept.
+
+    A calendar holding only occurrences is an event in its own right: a reply for its
+    occurrence is the answer for it. For a series, each occurrence the reply holds (Google,
+    Outlook: "decline this occurrence only") is answered on its own, and only a master VEVENT
+    answers the series, so the series' updates keep reaching the attendee.
+    """
+    at = _answered_at(ev, services.clock())
+    recorded = 0
+    instance_only = bool(ev.instances) and is_instance_only(event.calendar)
+    if not ev.occurrence or instance_only:
+        answer = _answer(services, event, ev.attendees, mail, at, ev.comment)
+        if answer is not None and services.store.record_answer(event.key, answer):
+            recorded += 1
+            if answer.partstat is PartStat.DELEGATED:
+                _invite_delegates(services, event, ev, mail)
+    if instance_only:
+        return recorded
+    for instance in ev.instances[:MAX_INSTANCES]:
+        answer = _answer(services, event, instance.attendees, mail, at, instance.comment, instance.occurrence)
+        # Delegating one occurrence hands nothing on: the service invites to the series only.
+        if (
+            answer is not None
+            and answer.partstat in ANSWERS
+            and services.store.record_answer(event.key, answer)
+        ):
+            recorded += 1
+    return recorded
+
+
+def _answer(
+    services: Services,
+    event: Event,
+    attendees: tuple[tuple[str, str], ...],
+    mail: InboundMail,
+    at: datetime,
+    comment: str,
+    occurrence: str = "",
+) -> Answer | None:
+    """The sender's answer in one VEVENT of their reply, None where it gives none of its own."""
+    partstat = next((_PARTSTATS.get(p) for a, p in attendees if a == mail.sender), None)
+    if partstat is None or partstat is PartStat.NEEDS_ACTION:
+        services.log.warning(
+            "reply does not speak for its sender", extra={"event": event.key, "sender": mail.sender}
+        )
+        return None
+    return Answer(
+        event.organizer, event.event_id, mail.sender, partstat, at, Channel.CALENDAR, comment, occurrence
+    )
 
 
 def _delegate(services: Services, key: str, ev: ClientEvent, mail: InboundMail) -> Attendee | None:

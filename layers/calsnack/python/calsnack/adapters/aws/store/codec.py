@@ -25,6 +25,7 @@ from calsnack.domain.model import (
     Channel,
     Event,
     EventStatus,
+    OccurrenceAnswer,
     PartStat,
     RowError,
     Source,
@@ -183,6 +184,18 @@ def attendee_from_item(item: Item) -> Attendee:
         invited_sequence=int(invited["N"]) if invited else None,
         cancel_sent=cancel_sent["BOOL"] if cancel_sent else False,
         invited_at=datetime.fromisoformat(invited_at["S"]) if invited_at else None,
+        comment=comment["S"] if comment else "",
+    )
+
+
+def occurrence_answer_from_item(item: Item) -> OccurrenceAnswer:
+    comment = item.get("comment")
+    return OccurrenceAnswer(
+        email=string_of(item, "email"),
+        occurrence=string_of(item, "occurrence"),
+        partstat=PartStat(string_of(item, "partstat")),
+        answered_at=datetime.fromisoformat(string_of(item, "answered_at")),
+        channel=Channel(string_of(item, "channel")),
         comment=comment["S"] if comment else "",
     )
 

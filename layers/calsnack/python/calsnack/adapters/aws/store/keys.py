@@ -43,6 +43,18 @@ def attendee_pk(event_key: str, shard: int) -> str:
     return f"EVT#{event_key}#A{shard:02d}"
 
 
+def occurrence_pk(event_key: str, shard: int) -> str:
+    """`EVT#<event key>#O<shard>`: the answers given for single occurrences, spread by address as
+    the attendees are, and apart from them, so attendee reads, counts and the stream's attendee
+    changes never meet one."""
+    return f"EVT#{event_key}#O{shard:02d}"
+
+
+def occurrence_sk(occurrence: str, email: str) -> str:
+    """Ordered by occurrence, then address, within a partition."""
+    return f"{occurrence}#{email}"
+
+
 def event_key_of_attendee_pk(pk: str) -> str | None:
     """The event key an attendee partition belongs to; None for a key of another item type."""
     match = _ATTENDEE_PK.fullmatch(pk)

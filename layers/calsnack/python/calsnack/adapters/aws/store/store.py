@@ -43,6 +43,7 @@ from calsnack.adapters.aws.store.codec import (
     event_from_item,
     event_item,
     number,
+    occurrence_answer_from_item,
     string,
     string_of,
 )
@@ -60,6 +61,8 @@ from calsnack.adapters.aws.store.keys import (
     event_pk,
     events_pk,
     item_key,
+    occurrence_pk,
+    occurrence_sk,
     shard_of,
     suppression_pk,
 )
@@ -75,6 +78,7 @@ from calsnack.domain.model import (
     Delivery,
     Event,
     Method,
+    OccurrenceAnswer,
     PartStat,
     RowError,
     event_key_prefix,
@@ -318,23 +322,54 @@ class DynamoStore:
 
     def record_answer(self, event_key: str, answer: Answer) -> bool:
         email = normalize_address(answer.email)
+        shard = attendee_shard(email)
+        # An answer for one occurrence is an item of its own (keys.occurrence_pk) that names its
+        # person and occurrence; the attendee item keeps the series answer.
+        alone = bool(answer.occurrence)
+        key = (
+            item_key(occurrence_pk(event_key, shard), occurrence_sk(answer.occurrence, email))
+            if alone
+            else item_key(attendee_pk(event_key, shard), email)
+        )
         return conditional_write(
             lambda: self.client.update_item(
                 TableName=self.table,
-                Key=item_key(attendee_pk(event_key, attendee_shard(email)), email),
+                Key=key,
                 # The note goes with its answer: a later answer without one clears it.
                 UpdateExpression="SET partstat = :p, answered_at = :at, channel = :c"
+                + (", #email = :e, #occurrence = :o" if alone else "")
                 + (", #comment = :m" if answer.comment else " REMOVE #comment"),
                 ConditionExpression="attribute_not_exists(answered_at) OR answered_at < :at",
-                ExpressionAttributeNames={"#comment": "comment"},
+                ExpressionAttributeNames={
+                    "#comment": "comment",
+                    **({"#email": "email", "#occurrence": "occurrence"} if alone else {}),
+                },
                 ExpressionAttributeValues={
                     ":p": string(answer.partstat.value),
                     ":at": string(instant(answer.at)),
                     ":c": string(answer.channel.value),
+                    **({":e": string(email), ":o": string(answer.occurrence)} if alone else {}),
                     **({":m": string(answer.comment)} if answer.comment else {}),
                 },
             )
         )
+
+    def occurrence_answers(self, event_key: str) -> list[OccurrenceAnswer]:
+        """Every occurrence partition, in parallel (consistent), merged in order."""
+        shards = self._pool.map(
+            lambda s: query_all(
+                self.client,
+                {
+                    "TableName": self.table,
+                    "KeyConditionExpression": "pk = :pk",
+                    "ExpressionAttributeValues": {":pk": string(occurrence_pk(event_key, s))},
+                    "ConsistentRead": True,
+                },
+            ),
+            range(ATTENDEE_SHARDS),
+        )
+        answers = [occurrence_answer_from_item(item) for items in shards for item in items]
+        return sorted(answers, key=lambda a: (a.occurrence, a.email))
 
     def record_sent(self, deliveries: Sequence[Delivery], at: datetime) -> None:
         # One conditional UpdateItem each (BatchWriteItem has no conditions), in parallel.
