@@ -16,7 +16,7 @@ from calsnack.mail.answer_confirmation import answer_confirmation
 from calsnack.mail.invitation import InvitationRenderer
 from calsnack.mail.snack import snack_mail
 from calsnack.ports import utc_now
-from calsnack.templating import _ENVIRONMENT
+from calsnack.templating import _environment
 
 from .test_invitation import LANDING, SETTINGS, csv_event
 
@@ -78,6 +78,6 @@ def test_without_a_logo_or_footer_a_mail_carries_neither() -> None:
     assert plain.endswith("Sent by Alice Smith with calsnack.\n")
 
 
-@pytest.mark.parametrize("name", _ENVIRONMENT.list_templates())
+@pytest.mark.parametrize("name", _environment("en").list_templates())
 def test_every_template_compiles(name: str) -> None:
-    _ENVIRONMENT.get_template(name)
+    _environment("en").get_template(name)

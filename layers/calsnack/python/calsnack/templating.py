@@ -19,15 +19,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
 from markupsafe import Markup, escape
 
-_ENVIRONMENT = Environment(
-    loader=PackageLoader("calsnack", "templates"),
-    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True, default=False),
-    undefined=StrictUndefined,
-    keep_trailing_newline=True,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    auto_reload=False,
-)
+from calsnack.i18n import catalog_language, translations
+
 # Cuts a rendered shape: no template writes a NUL, and no escaping changes one.
 _CUT = "\x00"
 
@@ -96,19 +89,40 @@ class Shape:
         return "".join(pieces)
 
 
-_ENVIRONMENT.filters["with_breaks"] = _with_breaks
+@cache
+def _environment(language: str) -> Environment:
+    """One environment per catalog: `jinja2.ext.i18n` binds its gettext to an environment, and
+    a template compiled once per language keeps rendering as cheap as without translations.
+    {% trans %} blocks are trimmed, as babel.cfg extracts them."""
+    environment = Environment(
+        loader=PackageLoader("calsnack", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True, default=False),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+        extensions=["jinja2.ext.i18n"],
+    )
+    environment.policies["ext.i18n.trimmed"] = True
+    environment.filters["with_breaks"] = _with_breaks
+    # The catalog's language, for <html lang>.
+    environment.globals["lang"] = language
+    environment.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    return environment
 
 
 @cache
-def _template(name: str) -> Template:
-    return _ENVIRONMENT.get_template(name)
+def _template(name: str, language: str) -> Template:
+    return _environment(catalog_language(language)).get_template(name)
 
 
-def render(name: str, **values: Any) -> str:
-    """The template `name` (a path under calsnack/templates) filled with `values`."""
-    return _template(name).render(values)
+def render(name: str, language: str = "", /, **values: Any) -> str:
+    """The template `name` (a path under calsnack/templates) filled with `values`, its words in
+    `language` (a BCP 47 tag; English for none)."""
+    return _template(name, language).render(values)
 
 
-def shape(name: str, **values: Any) -> Shape:
+def shape(name: str, language: str = "", /, **values: Any) -> Shape:
     """The template `name` rendered with `values`, of which the `Slot`s are left open."""
-    return Shape.of(render(name, **values))
+    return Shape.of(render(name, language, **values))

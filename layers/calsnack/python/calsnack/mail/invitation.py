@@ -67,7 +67,7 @@ class InvitationRenderer:
         self.settings = settings
         self._clock = clock
         self._bounce = f"bounces@{settings.domain}"
-        self._templates: OrderedDict[tuple[str, int, Method, int, bool, bool], RevisionTemplate] = (
+        self._templates: OrderedDict[tuple[str, int, Method, int, str, bool, bool], RevisionTemplate] = (
             OrderedDict()
         )
         self._shapes: dict[tuple[Method, bool], Layout] = {}
@@ -116,7 +116,9 @@ class InvitationRenderer:
         return OutgoingMail(raw=raw, sender=self._bounce, recipients=(to,))
 
     def _template(self, event: Event, method: Method, unsubscribe: bool, landing: bool) -> RevisionTemplate:
-        key = (event.key, event.sequence, method, event.version, unsubscribe, landing)
+        # The language is in the stored version already; keyed apart all the same, so a template
+        # can never speak another language than its event, however the event reached us.
+        key = (event.key, event.sequence, method, event.version, event.language, unsubscribe, landing)
         template = self._templates.get(key)
         if template is None:
             template = self._build(event, method, unsubscribe, landing)

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from calsnack.branding import Branding
 from calsnack.config import Settings
 from calsnack.domain.model import Event, Method
-from calsnack.i18n import event_when, format_day, translations
+from calsnack.i18n import catalog_language, event_when, format_day, translations
 from calsnack.ical.description import published_html
 from calsnack.templating import HtmlSlot, Shape, Slot, shape
 
@@ -52,12 +52,13 @@ def invitation_texts(
     """Plain and HTML bodies (templates/mail/invitation.*), line ends normalized as the email
     package would store them.
 
-    The templates are rendered once per brand and combination of empty fields (`_shapes`),
+    The templates are rendered once per brand, language and combination of empty fields (`_shapes`),
     and each event's values written into them: a batch of distinct events renders none.
     """
     values = invitation_values(event, method, landing_url, when)
     plain, html = _shapes(
         settings.branding,
+        catalog_language(event.language),
         values["cancelled"],
         values["updated"],
         values["join_link"],
@@ -101,14 +102,21 @@ _FIELDS = (
 
 @lru_cache(maxsize=512)
 def _shapes(
-    brand: Branding, cancelled: bool, updated: bool, join_link: bool, *present: bool
+    brand: Branding, language: str, cancelled: bool, updated: bool, join_link: bool, *present: bool
 ) -> tuple[Shape, Shape]:
     slots: dict[str, Any] = {
         field: (HtmlSlot if field == "description_html" else Slot)(field) if filled else ""
         for field, filled in zip(_FIELDS, present, strict=True)
     }
-    values = {**slots, "brand": brand, "cancelled": cancelled, "updated": updated, "join_link": join_link}
-    return shape("mail/invitation.txt", **values), shape("mail/invitation.html", **values)
+    values = {
+        **slots,
+        "brand": brand,
+        "cancelled": cancelled,
+        "updated": updated,
+        "join_link": join_link,
+        "lang": language,
+    }
+    return shape("mail/invitation.txt", language, **values), shape("mail/invitation.html", language, **values)
 
 
 def invitation_when(event: Event) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from calsnack.branding import Branding
 from calsnack.config import Settings
 from calsnack.domain.model import Event
-from calsnack.i18n import event_when
+from calsnack.i18n import event_when, translations
 from calsnack.links import Links
 from calsnack.mail.compose import compose
 from calsnack.ports import OutgoingMail
@@ -55,9 +55,10 @@ def snack_mail(
     return compose(
         settings,
         to=event.organizer,
-        subject=f"Your {settings.product_name}: {event.summary}",
-        text=render("mail/snack.txt", **values),
-        html=render("mail/snack.html", **values),
+        subject=translations(event.language).gettext("Your %(product)s: %(summary)s")
+        % {"product": settings.product_name, "summary": event.summary},
+        text=render("mail/snack.txt", event.language, **values),
+        html=render("mail/snack.html", event.language, **values),
         in_reply_to=in_reply_to,
         date=now,
     )
