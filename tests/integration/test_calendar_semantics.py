@@ -441,19 +441,28 @@ def test_one_occurrence_invited_then_cancelled_reaches_the_attendees(world: Worl
     )
 
 
-def test_declining_one_occurrence_keeps_the_series_answer(world: World) -> None:
-    """Point 2: Thunderbird's "decline this occurrence only" is a REPLY with RECURRENCE-ID; the
-    series answer (Yes) stays, so later series updates still reach the attendee."""
+def weekly(text: str) -> str:
+    """The single event of `text` as a series of six weekly occurrences."""
+    return text.replace("END:VEVENT", "RRULE:FREQ=WEEKLY;COUNT=6\r\nEND:VEVENT")
+
+
+def weekly_series_answered_yes(world: World) -> tuple[str, datetime, str, str]:
+    """A Google series invited to the snack address, answered Yes by ann: (uid, start, key, series text)."""
     uid = f"{uuid.uuid4()}@google.com"
     start = (datetime.now(UTC) + timedelta(days=30)).replace(hour=9, minute=0, second=0, microsecond=0)
     series = calendar_text("REQUEST", uid, organizer=ORGANIZER, start=start,
                            attendees=((f"snack@{world.domain}", "NEEDS-ACTION"),))  # fmt: skip
-    deliver_invitation(
-        world, series.replace("END:VEVENT", "RRULE:FREQ=WEEKLY;COUNT=6\r\nEND:VEVENT"), ORGANIZER
-    )
+    deliver_invitation(world, weekly(series), ORGANIZER)
     key = event_key(ORGANIZER, uid)
     answer_rsvp(world.services, key, ButtonAnswer.YES, "ann@example.test")
     world.pump()
+    return uid, start, key, series
+
+
+def test_declining_one_occurrence_keeps_the_series_answer(world: World) -> None:
+    """Point 2: Thunderbird's "decline this occurrence only" is a REPLY with RECURRENCE-ID; the
+    series answer (Yes) stays, so later series updates still reach the attendee."""
+    uid, start, key, series = weekly_series_answered_yes(world)
     our_uid = world.services.store.get_event(key).uid
     second = start + timedelta(weeks=1)
     ics = calendar_text("REPLY", our_uid, organizer=f"rsvp@{world.domain}", start=second,
@@ -465,9 +474,7 @@ def test_declining_one_occurrence_keeps_the_series_answer(world: World) -> None:
     counts = report_event(world.services.store, ORGANIZER, uid)["events"][0]["counts"]
     assert (counts["accepted"], counts["declined"]) == (1, 0)
     moved = series.replace("SEQUENCE:0", "SEQUENCE:1").replace("T0900", "T1000")
-    deliver_invitation(
-        world, moved.replace("END:VEVENT", "RRULE:FREQ=WEEKLY;COUNT=6\r\nEND:VEVENT"), ORGANIZER
-    )
+    deliver_invitation(world, weekly(moved), ORGANIZER)
     world.pump()
     assert len(world.mails_to("ann@example.test")) == 2, "the series update still reaches her"
 
@@ -589,16 +596,7 @@ def test_a_quiet_update_keeps_the_attendees_answer(world: World) -> None:
 def test_an_occurrence_moved_or_cancelled_is_named_in_the_subject(world: World) -> None:
     """Point 2: a change to one occurrence of a stored series goes out as the series, its Subject naming
     that occurrence's day; the next whole-series change names the series again."""
-    uid = f"{uuid.uuid4()}@google.com"
-    start = (datetime.now(UTC) + timedelta(days=30)).replace(hour=9, minute=0, second=0, microsecond=0)
-    series = calendar_text("REQUEST", uid, organizer=ORGANIZER, start=start,
-                           attendees=((f"snack@{world.domain}", "NEEDS-ACTION"),))  # fmt: skip
-    deliver_invitation(
-        world, series.replace("END:VEVENT", "RRULE:FREQ=WEEKLY;COUNT=6\r\nEND:VEVENT"), ORGANIZER
-    )
-    key = event_key(ORGANIZER, uid)
-    answer_rsvp(world.services, key, ButtonAnswer.YES, "ann@example.test")
-    world.pump()
+    uid, start, key, series = weekly_series_answered_yes(world)
 
     def occurrence(method: str, week: int, moved: timedelta) -> str:
         day = start + timedelta(weeks=week)
@@ -624,9 +622,7 @@ def test_an_occurrence_moved_or_cancelled_is_named_in_the_subject(world: World) 
     assert not world.services.store.get_event(key).cancelled
 
     renamed = series.replace("SUMMARY:Webinar", "SUMMARY:Webinar 2").replace("SEQUENCE:0", "SEQUENCE:2")
-    deliver_invitation(
-        world, renamed.replace("END:VEVENT", "RRULE:FREQ=WEEKLY;COUNT=6\r\nEND:VEVENT"), ORGANIZER
-    )
+    deliver_invitation(world, weekly(renamed), ORGANIZER)
     world.pump()
     assert len(world.mails_to("ann@example.test")) == 4
     assert "occurrence" not in world.mails_to("ann@example.test")[-1]["Subject"]
