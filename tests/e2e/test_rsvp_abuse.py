@@ -3,6 +3,7 @@ and the person's own answer still goes through."""
 
 from __future__ import annotations
 
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -64,6 +65,10 @@ def test_a_strangers_no_needs_alices_confirmation(stack: Stack) -> None:
 def test_a_burst_of_third_party_addresses_is_no_relay(stack: Stack) -> None:
     uid, html = snack_html(stack)
     action, fields = form_of(stack, html, "Yes")
+    # The limits count in fixed windows: a burst that straddles a window's end gets two allowances.
+    window = RsvpLimits().per_client.seconds
+    if (left := window - time.time() % window) < 30:
+        time.sleep(left + 0.5)
     with ThreadPoolExecutor(max_workers=10) as pool:
         statuses = list(
             pool.map(lambda n: post(action, {**fields, "email": f"v{n}@example.test"})[0], range(100))
